@@ -1,0 +1,46 @@
+"""The project's own checks run in the test run: ruff, mypy (strict), import-linter, import hygiene."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+PACKAGES = ["agent", "tools", "playbooks", "sandbox"]
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_ruff_is_clean() -> None:
+    proc = _run([str(BIN / "ruff"), "check", *PACKAGES, "tests"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_strict_is_clean() -> None:
+    proc = _run([str(BIN / "mypy"), *PACKAGES])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_import_contracts_hold() -> None:
+    proc = _run([str(BIN / "lint-imports")])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("statement", "forbidden"),
+    [
+        ("import agent, agent.cli.main", ["torch", "transformers", "textual", "langgraph"]),
+        ("import tools.registry; tools.registry.all_tools()", ["torch", "textual", "langgraph", "agent"]),
+    ],
+)
+def test_light_imports_do_not_load_heavy_stacks(statement: str, forbidden: list[str]) -> None:
+    code = f"{statement}; import sys; print(sorted(m for m in {forbidden!r} if m in sys.modules))"
+    proc = _run([sys.executable, "-c", code])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

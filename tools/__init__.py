@@ -1,0 +1,1 @@
+"""Read-only investigation tools, the transports that run them (local, SSH) and the intel store."""

@@ -1,0 +1,1 @@
+"""Transports run a fixed, allowlisted, read-only argv on a target: locally or over SSH."""
