@@ -1,0 +1,1 @@
+"""The offline intel store: known-bad hashes in SQLite, with importers for public hash lists."""
