@@ -1,0 +1,65 @@
+"""Shared fixtures: `sandbox`, one real sandbox host (sshd in its own namespaces) for the whole session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sandbox import launcher
+from sandbox.errors import SandboxError
+from sandbox.findings import ExpectedFindings
+from sandbox.state import HostState, SandboxState
+
+
+@dataclass(frozen=True)
+class SandboxHandle:
+    """A running one-host sandbox: its state, inventory and the scenario's ground truth."""
+
+    state: SandboxState
+    host: HostState
+
+    @property
+    def inventory(self) -> Path:
+        """Inventory YAML (group `sandbox`, user root, pinned host key)."""
+        return self.state.inventory
+
+    @property
+    def host_name(self) -> str:
+        """Inventory name of the host (sandbox-01)."""
+        return self.host.name
+
+    @property
+    def expected(self) -> ExpectedFindings:
+        """What tools must find on the host."""
+        return self.host.expected
+
+    @property
+    def tree(self) -> Path:
+        """The host's files as written (tree/var/log/auth.log is the host's /var/log/auth.log)."""
+        return self.host.directory / "root"
+
+
+def sandbox_skip_reason() -> str | None:
+    """Why the sandbox cannot run here (not root, no sshd, no unshare), or None."""
+    try:
+        launcher.check_prerequisites()
+    except SandboxError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    """One ssh-bruteforce-miner host, up for the whole test session, torn down at its end."""
+    reason = sandbox_skip_reason()
+    if reason is not None:
+        pytest.skip(f"sandbox unavailable: {reason}")
+    state_dir = tmp_path_factory.mktemp("sandbox-state")
+    state = launcher.up(state_dir, "ssh-bruteforce-miner", hosts=1)
+    try:
+        yield SandboxHandle(state=state, host=state.hosts[0])
+    finally:
+        launcher.down(state_dir)
