@@ -1,0 +1,1 @@
+"""Helpers of search_logs: the pattern dialect, timestamps, engine argv building and output parsing."""

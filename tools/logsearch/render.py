@@ -1,0 +1,38 @@
+"""Human-readable renderings of search results, bounded so a huge result never floods a terminal."""
+
+from __future__ import annotations
+
+from tools.base import Row
+
+MAX_TEXT_ROWS = 200
+MAX_TEXT_CHARS = 64 * 1024
+MAX_LINE_CHARS = 500
+
+
+def render_matches(rows: list[Row], truncated: bool) -> str:
+    """`path:line_no: line` per match (timestamp first when known), then how many were left out."""
+    out: list[str] = []
+    size = 0
+    for row in rows[:MAX_TEXT_ROWS]:
+        line = str(row.get("line") or "")
+        if len(line) > MAX_LINE_CHARS:
+            line = line[:MAX_LINE_CHARS] + "…"
+        where = f"{row['path']}:{row['line_no']}" if row.get("line_no") is not None else str(row["path"])
+        text = f"{where}: {line}"
+        size += len(text) + 1
+        if size > MAX_TEXT_CHARS:
+            break
+        out.append(text)
+    hidden = len(rows) - len(out)
+    summary = f"{len(rows)} matching line(s)" + (" (truncated: more matches exist)" if truncated else "")
+    if hidden:
+        summary += f"; {hidden} not shown here"
+    return "\n".join([*out, summary])
+
+
+def render_counts(counts: dict[str, int], truncated: bool) -> str:
+    """`path: count` per file and the total."""
+    lines = [f"{path}: {count}" for path, count in list(counts.items())[:MAX_TEXT_ROWS]]
+    total = sum(counts.values())
+    lines.append(f"total: {total}" + (" (truncated: at least)" if truncated else ""))
+    return "\n".join(lines)

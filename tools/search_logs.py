@@ -1,0 +1,191 @@
+"""search_logs: a pattern search pushed down to the host (rg, grep, zgrep, journalctl); only matches move."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tools.base import Row, Tool, ToolArgs, ToolContext, ToolResult, make_result
+from tools.errors import InvalidToolArgsError
+from tools.logsearch.dialect import CompiledPattern, compile_pattern
+from tools.logsearch.engines import Match
+from tools.logsearch.render import render_counts, render_matches
+from tools.logsearch.runner import SearchPlan, run_files, run_journal
+from tools.logsearch.timestamps import iso, parse_bound, parse_line_time
+
+# journald keeps auth events under the auth (4) and authpriv (10) syslog facilities.
+_JOURNAL_FACILITIES: dict[str, tuple[int, ...]] = {"auth": (4, 10)}
+
+
+class SearchLogsArgs(ToolArgs):
+    """What to search, for which pattern, in which time window."""
+
+    paths: tuple[str, ...] = ()
+    """Absolute paths of log files to search (plain or .gz)."""
+    log: str | None = None
+    """A log kind resolved through the host profile (auth, syslog, web_access); on journald: journalctl."""
+    pattern: str = Field(min_length=1, max_length=2000)
+    """The pattern: RE2 syntax over bytes (no backreferences or lookaround; ASCII \\d \\w \\s and case
+    folding). Named groups `(?P<user>...)` become row columns."""
+    ignore_case: bool = False
+    """ASCII case-insensitive matching."""
+    fixed_string: bool = False
+    """Treat the pattern as a literal string."""
+    max_matches: int = Field(default=10000, ge=1, le=100000)
+    """At most this many matches in all (and per file); `truncated` says when there were more."""
+    include_rotated: bool = True
+    """Also search the rotations next to each file (auth.log.1, auth.log.2.gz, secure-20261126)."""
+    since: str | None = None
+    """Keep lines at or after this time: ISO 8601 (UTC when naive) or a duration back from now (2h, 7d)."""
+    until: str | None = None
+    """Keep lines at or before this time (same forms as since)."""
+    count_only: bool = False
+    """Rows are per-file match counts instead of lines."""
+    engine: Literal["auto", "rg", "grep"] = "auto"
+    """Which engine the host runs: auto = ripgrep when the host has it, else grep -E / zgrep."""
+    unit: str | None = Field(default=None, pattern=r"^[A-Za-z0-9@._:\-]{1,200}$")
+    """journald only: restrict to one systemd unit (journalctl -u)."""
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _one_path(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("paths")
+    @classmethod
+    def _absolute(cls, paths: tuple[str, ...]) -> tuple[str, ...]:
+        for path in paths:
+            if not path.startswith("/") or "\n" in path or "\0" in path:
+                raise ValueError(f"{path!r} is not an absolute path (or holds a newline/NUL)")
+        return paths
+
+    @model_validator(mode="after")
+    def _something_to_search(self) -> SearchLogsArgs:
+        if not self.paths and not self.log:
+            raise ValueError("give paths, a log kind (log=auth), or both")
+        return self
+
+
+class LogMatchRow(BaseModel):
+    """One matched line (or, with count_only, one file's count: path and count only)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    path: str
+    """The file the line is in (`journald` for journal entries)."""
+    line_no: int | None = None
+    """1-based line number in the (decompressed) file; None for journal entries."""
+    timestamp: str | None = None
+    """The line's own timestamp as ISO 8601 (times without an offset read as UTC); None if none was found."""
+    line: str | None = None
+    """The line, decoded as UTF-8 with replacement characters (the raw bytes are the evidence)."""
+    count: int | None = None
+    """count_only: matching lines in this file."""
+
+
+class SearchLogsTool(Tool[SearchLogsArgs]):
+    """Searches logs on the target with a validated, engine-neutral pattern; extraction runs in re2 after."""
+
+    name = "search_logs"
+    description = (
+        "Search log files (and their rotations, .gz included) or the journal on the target for a "
+        "pattern, optionally within a time window; rows are matched lines with their timestamp and "
+        "the pattern's named groups as columns, or per-file counts."
+    )
+    args_model = SearchLogsArgs
+    row_model = LogMatchRow
+
+    def run(self, args: SearchLogsArgs, ctx: ToolContext) -> ToolResult:
+        """Validate the pattern, push the search down, then window, extract and render the matches."""
+        started = time.monotonic()
+        pattern = compile_pattern(args.pattern, ignore_case=args.ignore_case, fixed=args.fixed_string)
+        now = datetime.now(UTC)
+        since = parse_bound(args.since, now, "since") if args.since else None
+        until = parse_bound(args.until, now, "until") if args.until else None
+        if since and until and since > until:
+            raise InvalidToolArgsError(f"since ({since.isoformat()}) is after until ({until.isoformat()})")
+        windowed = since is not None or until is not None
+        plan = SearchPlan(
+            pattern=pattern,
+            max_matches=args.max_matches,
+            count=args.count_only and not windowed,
+            include_rotated=args.include_rotated,
+            engine=args.engine,
+        )
+        paths = list(args.paths)
+        journal = False
+        if args.log:
+            paths += [p for p in ctx.profile.logs(args.log) if p not in paths]
+            journal = ctx.profile.uses_journald and not ctx.profile.logs(args.log)
+        if journal and args.paths:
+            raise InvalidToolArgsError("this host logs to journald: search log=... or paths=..., not both")
+        if not paths and not journal:
+            raise InvalidToolArgsError(f"the host profile {ctx.profile.name!r} has no {args.log!r} log")
+        if journal:
+            outcome = run_journal(
+                plan, ctx, since=since, until=until, unit=args.unit,
+                facilities=_JOURNAL_FACILITIES.get(args.log or "", ()),
+            )
+        else:
+            outcome = run_files(plan, paths, ctx)
+        notes = list(outcome.notes)
+        if plan.count:
+            rows: list[Row] = [{"path": p, "count": n} for p, n in outcome.counts.items()]
+            text = render_counts(outcome.counts, outcome.truncated)
+            truncated = outcome.truncated
+        else:
+            rows, cut = _rows(outcome.matches, pattern, args.max_matches, since, until, now)
+            truncated = outcome.truncated or cut
+            if args.count_only:
+                rows = _count_rows(rows, outcome.searched)
+                text = render_counts({str(r["path"]): int(r["count"] or 0) for r in rows}, truncated)
+            else:
+                text = render_matches(rows, truncated)
+            if windowed:
+                notes.append("the time window was applied to lines whose timestamp could be read")
+        return make_result(
+            self.name, outcome.outputs, rows, text, host=ctx.transport.host,
+            duration_s=time.monotonic() - started, truncated=truncated, notes=notes,
+        )
+
+
+def _rows(
+    matches: list[Match],
+    pattern: CompiledPattern,
+    limit: int,
+    since: datetime | None,
+    until: datetime | None,
+    now: datetime,
+) -> tuple[list[Row], bool]:
+    """Matches inside the window, up to the limit, with their timestamps and named-group columns."""
+    rows: list[Row] = []
+    for match in matches:
+        stamp = parse_line_time(match.line, now)
+        if (since or until) and (
+            stamp is None or (since is not None and stamp < since) or (until is not None and stamp > until)
+        ):
+            continue
+        if len(rows) >= limit:
+            return rows, True
+        row: Row = {
+            "path": match.path,
+            "line_no": match.line_no,
+            "timestamp": iso(stamp),
+            "line": match.line.decode("utf-8", "replace"),
+        }
+        row.update(pattern.extract(match.line))
+        rows.append(row)
+    return rows, False
+
+
+def _count_rows(rows: list[Row], searched: list[str]) -> list[Row]:
+    counts = dict.fromkeys(searched, 0)
+    for row in rows:
+        counts[str(row["path"])] = counts.get(str(row["path"]), 0) + 1
+    return [{"path": p, "count": n} for p, n in counts.items()]
+
+
+TOOL = SearchLogsTool()
