@@ -1,0 +1,130 @@
+"""find_files: a bounded `find` under absolute roots: recent changes, world-writable files, hidden entries."""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from tools.base import Row, Tool, ToolContext, ToolResult, make_result
+from tools.hoststate.common import HostStateArgs, RowModel, render_table, stderr_lines
+from tools.hoststate.files import FIND_FORMAT, parse_find
+from tools.hoststate.paths import AbsPath
+
+COLUMNS = ("path", "type", "size", "mtime", "mode", "user")
+MAX_WITHIN = timedelta(days=3650)
+_TYPE_CODES = {"f": "file", "d": "dir", "l": "symlink", "p": "fifo", "s": "socket", "c": "char_device",
+               "b": "block_device"}
+
+
+class FindFilesArgs(HostStateArgs):
+    """What to look for, and where."""
+
+    roots: list[AbsPath] = Field(min_length=1, max_length=20)
+    """Absolute directories to search (each stays on its own filesystem: -xdev)."""
+    name: str | None = Field(default=None, min_length=1, max_length=255, pattern=r"^[^/\x00\n]+$")
+    """Shell glob on the file name (find -name), e.g. `*.php`."""
+    type: Literal["file", "dir", "symlink", "any"] = "file"
+    """Entry type to match."""
+    modified_within: timedelta | None = None
+    """Only entries modified within this long before now (ISO 8601 duration like PT24H, or seconds)."""
+    world_writable: bool = False
+    """Only entries anyone may write (-perm -o+w)."""
+    hidden_only: bool = False
+    """Only entries whose name starts with a dot."""
+    larger_than_bytes: int | None = Field(default=None, ge=0, le=2**50)
+    """Only files larger than this many bytes."""
+    max_depth: int = Field(default=6, ge=0, le=40)
+    """How many directory levels below each root to descend."""
+    max_results: int = Field(default=1000, ge=1, le=20000)
+    """At most this many rows (the result says when it was cut)."""
+
+    @field_validator("modified_within")
+    @classmethod
+    def _bounded_duration(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and not timedelta(0) < value <= MAX_WITHIN:
+            raise ValueError(f"modified_within must be positive and at most {MAX_WITHIN.days} days")
+        return value
+
+
+class FoundFileRow(RowModel):
+    """One matching entry."""
+
+    path: str
+    """Full path (attacker-controlled text)."""
+    type: str
+    """file, dir, symlink, fifo, socket, char_device, block_device."""
+    size: int
+    """Size in bytes."""
+    mtime: str | None
+    """Modification time, ISO 8601 UTC."""
+    mode: str
+    """Permission bits in octal."""
+    user: str
+    """Owner name (or numeric id)."""
+
+
+def find_argv(args: FindFilesArgs) -> tuple[str, ...]:
+    """The find argv for these args: starting paths first, then bounded, print-only primaries."""
+    argv: list[str] = ["find", *args.roots, "-xdev", "-maxdepth", str(args.max_depth)]
+    if args.type != "any":
+        argv += ["-type", args.type[0]]
+    if args.name is not None:
+        argv += ["-name", args.name]
+    if args.hidden_only:
+        argv += ["-name", ".*"]
+    if args.modified_within is not None:
+        argv += ["-mmin", f"-{max(1, math.ceil(args.modified_within.total_seconds() / 60))}"]
+    if args.world_writable:
+        argv += ["-perm", "-o+w"]
+    if args.larger_than_bytes is not None:
+        argv += ["-size", f"+{args.larger_than_bytes}c"]
+    argv += ["-printf", FIND_FORMAT]
+    return tuple(argv)
+
+
+class FindFilesTool(Tool[FindFilesArgs]):
+    """Runs one bounded find; never -exec, never -delete."""
+
+    name = "find_files"
+    description = (
+        "Find files under absolute roots with a bounded depth and result count: by name glob, type, "
+        "modified within a duration, world-writable, hidden (dot) names or size; returns path, type, "
+        "size, mtime, mode and owner."
+    )
+    args_model = FindFilesArgs
+    row_model = FoundFileRow
+
+    def run(self, args: FindFilesArgs, ctx: ToolContext) -> ToolResult:
+        """Run find; unreadable directories and missing roots become notes."""
+        started = time.monotonic()
+        out = ctx.transport.run(
+            find_argv(args), timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=frozenset({0, 1})
+        )
+        # A cut output can end inside a record: keep only whole (NUL-terminated) records.
+        data = out.stdout[: out.stdout.rfind(b"\0") + 1] if out.truncated else out.stdout
+        found, bad = parse_find(data)
+        notes = stderr_lines(out.stderr) + [f"unparsed find record: {r!r}" for r in bad[:10]]
+        rows: list[Row] = [
+            FoundFileRow(
+                path=f.path, type=_TYPE_CODES.get(f.type, f.type), size=f.size, mtime=f.mtime, mode=f.mode,
+                user=f.user,
+            ).model_dump()
+            for f in found[: args.max_results]
+        ]
+        return make_result(
+            self.name,
+            [out],
+            rows,
+            render_table(rows, COLUMNS),
+            host=ctx.transport.host,
+            duration_s=time.monotonic() - started,
+            truncated=len(found) > args.max_results,
+            notes=notes,
+        )
+
+
+TOOL = FindFilesTool()

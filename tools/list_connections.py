@@ -1,0 +1,98 @@
+"""list_connections: TCP and UDP sockets with their owning process, from `ss`."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from pydantic import Field
+
+from tools.base import Row, Tool, ToolContext, ToolResult, make_result
+from tools.hoststate.common import HostStateArgs, RowModel, render_table
+from tools.hoststate.net import parse_ss
+
+SS_ARGV: tuple[str, ...] = ("ss", "-t", "-u", "-n", "-a", "-p", "-H")
+COLUMNS = ("proto", "state", "local_addr", "local_port", "peer_addr", "peer_port", "pid", "process")
+# ss names a listening TCP socket LISTEN and a bound UDP socket UNCONN.
+_LISTENING = frozenset({"LISTEN", "UNCONN"})
+
+
+class ListConnectionsArgs(HostStateArgs):
+    """Which sockets to list."""
+
+    state: Literal["listening", "established", "all"] = "all"
+    """listening (TCP LISTEN, bound UDP), established (ESTAB), or all."""
+    port: int | None = Field(default=None, ge=1, le=65535)
+    """Only sockets whose local or peer port is this."""
+    pid: int | None = Field(default=None, ge=1, le=2**22)
+    """Only sockets owned by this process id."""
+    max_rows: int = Field(default=2000, ge=1, le=20000)
+    """At most this many rows (the result says when it was cut)."""
+
+
+class ConnectionRow(RowModel):
+    """One socket."""
+
+    proto: str
+    """tcp or udp."""
+    state: str
+    """Socket state as ss names it (LISTEN, ESTAB, UNCONN, TIME-WAIT, ...)."""
+    local_addr: str
+    """Local address (`*` or `0.0.0.0` for any; IPv6 without brackets)."""
+    local_port: str
+    """Local port (`*` when unbound)."""
+    peer_addr: str
+    """Peer address."""
+    peer_port: str
+    """Peer port (`*` for a listening socket)."""
+    pid: int | None
+    """Owning process id (None when ss could not see it: not root, or a kernel socket)."""
+    process: str | None
+    """Owning process name as ss printed it (attacker-controlled text)."""
+
+
+class ListConnectionsTool(Tool[ListConnectionsArgs]):
+    """Lists sockets with `ss -tunapH`."""
+
+    name = "list_connections"
+    description = (
+        "List TCP and UDP sockets (listening and connected) with local and peer address and port "
+        "and the owning process id and name; filter by state, port or pid."
+    )
+    args_model = ListConnectionsArgs
+    row_model = ConnectionRow
+
+    def run(self, args: ListConnectionsArgs, ctx: ToolContext) -> ToolResult:
+        """Run ss once and filter the sockets."""
+        started = time.monotonic()
+        out = ctx.transport.run(SS_ARGV, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes)
+        sockets, bad = parse_ss(out.stdout)
+        notes = [f"unparsed ss line: {line!r}" for line in bad[:10]]
+        rows: list[Row] = []
+        for sock in sockets:
+            if args.state == "listening" and sock.state not in _LISTENING:
+                continue
+            if args.state == "established" and sock.state != "ESTAB":
+                continue
+            if args.port is not None and str(args.port) not in (sock.local_port, sock.peer_port):
+                continue
+            if args.pid is not None and sock.pid != args.pid:
+                continue
+            rows.append(ConnectionRow(**sock.__dict__).model_dump())
+        if sockets and all(s.pid is None for s in sockets):
+            notes.append("no socket owners visible (ss -p needs root): pid and process are empty")
+        cut = len(rows) > args.max_rows
+        rows = rows[: args.max_rows]
+        return make_result(
+            self.name,
+            [out],
+            rows,
+            render_table(rows, COLUMNS),
+            host=ctx.transport.host,
+            duration_s=time.monotonic() - started,
+            truncated=cut,
+            notes=notes,
+        )
+
+
+TOOL = ListConnectionsTool()

@@ -1,0 +1,122 @@
+"""list_logins: successful logins (wtmp), failed logins (btmp) and current sessions (utmp)."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from pydantic import Field
+
+from tools.base import Row, Tool, ToolContext, ToolResult, make_result
+from tools.errors import CommandFailedError
+from tools.hoststate.common import HostStateArgs, RowModel, render_table, stderr_lines
+from tools.hoststate.logins import Login, parse_last, parse_who
+from tools.hoststate.paths import AbsPath
+from tools.transport.base import CommandOutput
+
+COLUMNS = ("kind", "user", "tty", "source", "start", "end", "duration")
+Kind = Literal["success", "failed", "current", "reboot"]
+
+
+class ListLoginsArgs(HostStateArgs):
+    """Which login records to list."""
+
+    which: Literal["success", "failed", "current", "all"] = "all"
+    """success (wtmp), failed (btmp; needs root on the target), current (utmp), or all three."""
+    wtmp: AbsPath = "/var/log/wtmp"
+    """The wtmp file read for successful logins."""
+    btmp: AbsPath = "/var/log/btmp"
+    """The btmp file read for failed logins."""
+    utmp: AbsPath = "/var/run/utmp"
+    """The utmp file read for current sessions."""
+    max_entries: int = Field(default=500, ge=1, le=100000)
+    """At most this many records from each file (newest first)."""
+
+
+class LoginRow(RowModel):
+    """One login, failed attempt, reboot or open session."""
+
+    kind: Kind
+    """success, failed, current (open session) or reboot."""
+    user: str
+    """User name as recorded (for failed logins, whatever the client sent: attacker-controlled)."""
+    tty: str
+    """Terminal (pts/0, ssh:notty, system boot)."""
+    source: str | None
+    """Source IP address (None for a local login)."""
+    start: str | None
+    """Start, ISO 8601 in the target's local time (no zone)."""
+    end: str | None
+    """End (ISO) or status: still logged in, gone - no logout, crash, down, still running."""
+    duration: str | None
+    """Session length as last prints it ([days+]hh:mm)."""
+
+
+def _rows(kind: Kind, logins: list[Login]) -> list[Row]:
+    return [
+        LoginRow(
+            kind="reboot" if kind == "success" and login.user == "reboot" else kind,
+            **login.__dict__,
+        ).model_dump()
+        for login in logins
+    ]
+
+
+class ListLoginsTool(Tool[ListLoginsArgs]):
+    """Reads login records with last, lastb and who."""
+
+    name = "list_logins"
+    description = (
+        "List successful logins (last, from wtmp), failed logins (lastb, from btmp) and current "
+        "sessions (who, from utmp) with user, terminal, source IP, start, end and duration."
+    )
+    args_model = ListLoginsArgs
+    row_model = LoginRow
+
+    def run(self, args: ListLoginsArgs, ctx: ToolContext) -> ToolResult:
+        """Run the selected readers; a missing or unreadable file becomes a note."""
+        started = time.monotonic()
+        outputs: list[CommandOutput] = []
+        rows: list[Row] = []
+        notes: list[str] = []
+        readers: list[tuple[Kind, str, str]] = [
+            ("success", "last", args.wtmp),
+            ("failed", "lastb", args.btmp),
+        ]
+        for kind, program, path in readers:
+            if args.which not in (kind, "all"):
+                continue
+            argv = (program, "-F", "-w", "-i", "-n", str(args.max_entries), "-f", path)
+            try:
+                out = ctx.transport.run(argv, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes)
+            except CommandFailedError as exc:
+                # A host without btmp, or lastb as non-root: the other records still count.
+                why = exc.stderr.strip()[:300]
+                notes.append(f"{program} -f {path} failed (exit {exc.exit_status}): {why}")
+                continue
+            outputs.append(out)
+            logins, bad = parse_last(out.stdout)
+            rows.extend(_rows(kind, logins))
+            notes.extend(f"unparsed {program} line: {line!r}" for line in bad[:10])
+        if args.which in ("current", "all"):
+            out = ctx.transport.run(("who", "--ips", args.utmp), timeout_s=ctx.timeout_s,
+                                    max_bytes=ctx.max_bytes)
+            outputs.append(out)
+            logins, bad = parse_who(out.stdout)
+            rows.extend(_rows("current", logins[: args.max_entries]))
+            notes.extend(f"unparsed who line: {line!r}" for line in bad[:10])
+            notes.extend(stderr_lines(out.stderr, limit=3))
+        if not outputs:
+            raise CommandFailedError("no login records could be read: " + "; ".join(notes), exit_status=1)
+        return make_result(
+            self.name,
+            outputs,
+            rows,
+            render_table(rows, COLUMNS),
+            host=ctx.transport.host,
+            duration_s=time.monotonic() - started,
+            notes=notes,
+        )
+
+
+TOOL = ListLoginsTool()
