@@ -19,7 +19,14 @@ EXIT_TARGET = 3  # the target could not be reached or refused us
 EXIT_TOOL = 4  # the tool ran and failed
 EXIT_INTERRUPTED = 130
 
-COMMAND_MODULES: tuple[str, ...] = ("tool_cmd", "intel_cmd", "audit_cmd", "cases_cmd", "sandbox_cmd", "playbook_cmd")
+COMMAND_MODULES: tuple[str, ...] = (
+    "tool_cmd",
+    "intel_cmd",
+    "audit_cmd",
+    "cases_cmd",
+    "sandbox_cmd",
+    "playbook_cmd",
+)
 
 
 class CliError(Exception):

@@ -1,0 +1,1 @@
+"""The durable record of an investigation: case directories, hash-chained ledger, evidence, verification."""

@@ -1,0 +1,31 @@
+"""The case store's error tree: shallow, one docstring line each."""
+
+from __future__ import annotations
+
+
+class CaseError(Exception):
+    """The case store could not do what was asked; the message is meant for a responder."""
+
+
+class CaseNotFoundError(CaseError):
+    """No case with that id (or at that path) exists."""
+
+
+class LedgerError(CaseError):
+    """The ledger could not be read or appended to."""
+
+
+class LedgerTornError(LedgerError):
+    """The ledger's last line is a partial write (a crash mid-append); it must be repaired first."""
+
+
+class LedgerCorruptError(LedgerError):
+    """The ledger's tail does not hash to what it claims: appending would extend a broken chain."""
+
+
+class EvidenceError(CaseError):
+    """An evidence blob is missing or its content does not hash to its name."""
+
+
+class SignatureError(CaseError):
+    """A key or signature file is malformed, or a signature could not be made."""

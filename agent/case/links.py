@@ -1,0 +1,126 @@
+"""The audit's semantic checks: each execution traces back to an approved proposal, each blob to its hash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent.case.entry import LedgerEntry
+from agent.case.evidence import EVIDENCE_DIR, EvidenceStore
+from agent.case.payloads import (
+    Decision,
+    ExecutionFinished,
+    ExecutionStarted,
+    FindingRecorded,
+    Note,
+    Observation,
+    Payload,
+    Proposal,
+    Resumed,
+)
+
+
+@dataclass
+class LinkChecker:
+    """Fed the entries in order; says what is wrong with the first one that breaks a link."""
+
+    evidence: EvidenceStore
+    warnings: list[str] = field(default_factory=list)
+    proposals: set[int] = field(default_factory=set)
+    decisions: dict[int, Decision] = field(default_factory=dict)
+    started: dict[int, ExecutionStarted] = field(default_factory=dict)
+    finished: set[int] = field(default_factory=set)
+    finish_entries: set[int] = field(default_factory=set)
+    executions_by_decision: dict[int, list[int]] = field(default_factory=dict)
+    last_resumed: int = 0
+    _hashes: dict[str, str | None] = field(default_factory=dict)
+
+    def check(self, entry: LedgerEntry, payload: Payload) -> str | None:
+        """The problem with this entry's links (None when it is sound); records it for later entries."""
+        match payload:
+            case Proposal():
+                self.proposals.add(entry.seq)
+            case Resumed():
+                self.last_resumed = entry.seq
+            case Decision():
+                return self._decision(entry.seq, payload)
+            case ExecutionStarted():
+                return self._started(entry.seq, payload)
+            case ExecutionFinished():
+                return self._finished(entry.seq, payload)
+            case FindingRecorded():
+                return self._finding(payload)
+            case Note() if payload.evidence is not None:
+                return self._blob(payload.evidence)
+            case Observation() if payload.started_seq is not None and payload.started_seq not in self.started:
+                return f"observation refers to execution {payload.started_seq}, which is not an earlier start"
+            case _:
+                pass
+        return None
+
+    def pending(self) -> list[int]:
+        """Seqs of executions that started and never finished."""
+        return sorted(set(self.started) - self.finished)
+
+    def _decision(self, seq: int, d: Decision) -> str | None:
+        if d.proposal_seq not in self.proposals:
+            return f"decision answers proposal {d.proposal_seq}, which is not an earlier proposal entry"
+        if any(o.proposal_seq == d.proposal_seq for o in self.decisions.values()):
+            self.warnings.append(f"seq {seq}: proposal {d.proposal_seq} was decided more than once")
+        self.decisions[seq] = d
+        return None
+
+    def _started(self, seq: int, s: ExecutionStarted) -> str | None:
+        d = self.decisions.get(s.decision_seq)
+        if d is None:
+            return f"execution without approval: decision {s.decision_seq} is not an earlier decision entry"
+        if not d.approved:
+            return f"execution without approval: decision {s.decision_seq} is '{d.verdict}'"
+        if d.proposal_seq != s.proposal_seq:
+            return (f"execution of proposal {s.proposal_seq} cites decision {s.decision_seq}, "
+                    f"which answers proposal {d.proposal_seq}")
+        earlier = self.executions_by_decision.setdefault(s.decision_seq, [])
+        if earlier:
+            if not s.reexecution:
+                return f"decision {s.decision_seq} was already used by execution {earlier[-1]}"
+            if earlier[-1] in self.finished:
+                return f"re-execution of execution {earlier[-1]}, which had finished"
+            if self.last_resumed < earlier[-1]:
+                return f"re-execution of execution {earlier[-1]} with no `resumed` entry after it"
+        elif s.reexecution:
+            return f"marked as a re-execution, but decision {s.decision_seq} was never executed"
+        earlier.append(seq)
+        self.started[seq] = s
+        return None
+
+    def _finished(self, seq: int, f: ExecutionFinished) -> str | None:
+        s = self.started.get(f.started_seq)
+        if s is None:
+            return f"finishes execution {f.started_seq}, which is not an earlier execution_started entry"
+        if f.started_seq in self.finished:
+            return f"execution {f.started_seq} was already finished"
+        if (s.tool, s.host) != (f.tool, f.host):
+            return f"finishes {s.tool} on {s.host} as {f.tool} on {f.host}"
+        self.finished.add(f.started_seq)
+        self.finish_entries.add(seq)
+        if f.evidence != f"{EVIDENCE_DIR}/{f.output_sha256}":
+            return f"evidence path {f.evidence!r} is not {EVIDENCE_DIR}/<output_sha256>"
+        return self._blob(f.output_sha256)  # name == output_sha256, so content must hash to both
+
+    def _finding(self, f: FindingRecorded) -> str | None:
+        if f.source_seq is not None and f.source_seq not in self.finish_entries:
+            return f"finding cites result {f.source_seq}, which is not an earlier execution_finished entry"
+        for digest in f.evidence:
+            problem = self._blob(digest)
+            if problem:
+                return problem
+        return None
+
+    def _blob(self, digest: str) -> str | None:
+        if digest not in self._hashes:
+            self._hashes[digest] = self.evidence.hash_of(digest)
+        actual = self._hashes[digest]
+        if actual is None:
+            return f"evidence {EVIDENCE_DIR}/{digest} is missing"
+        if actual != digest:
+            return f"evidence {EVIDENCE_DIR}/{digest} was altered: its content hashes to {actual}"
+        return None

@@ -1,0 +1,133 @@
+"""Verify follows the links: every execution needs a prior approving decision for the same proposal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.case.payloads import (
+    Decision,
+    ExecutionFinished,
+    ExecutionStarted,
+    FindingRecorded,
+    Proposal,
+    Resumed,
+)
+from agent.case.store import Case, CaseStore
+from agent.case.verify import verify
+
+
+def _open(root: Path) -> Case:
+    return CaseStore(root).create(playbook_id="pb", target="web01", actor="alice")
+
+
+def _propose(case: Case) -> int:
+    return case.record(Proposal(tool="list_processes", args={}, host="web01"), actor="model")
+
+
+def _start(case: Case, decision_seq: int, proposal_seq: int, *, reexecution: bool = False) -> int:
+    return case.record(ExecutionStarted(decision_seq=decision_seq, proposal_seq=proposal_seq,
+                                        tool="list_processes", host="web01", args={},
+                                        reexecution=reexecution), actor="system")
+
+
+def _finish(case: Case, started_seq: int, output: bytes = b"ok\n") -> int:
+    ref = case.evidence.put(output)
+    return case.record(ExecutionFinished(
+        started_seq=started_seq, tool="list_processes", host="web01", argv=("ps",), exit_status=0,
+        output_sha256=ref.sha256, bytes=ref.size, truncated=False, evidence=ref.relpath, duration_s=0.0,
+    ), actor="system")
+
+
+def test_execution_without_any_decision_is_flagged(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        p = _propose(case)
+        bad = _start(case, decision_seq=p, proposal_seq=p)  # cites the proposal itself, not a decision
+    report = verify(case.dir)
+    assert report.problem is not None and report.problem.seq == bad
+    assert "without approval" in report.problem.reason
+
+
+def test_execution_under_a_denied_decision_is_flagged(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        p = _propose(case)
+        d = case.record(Decision(proposal_seq=p, verdict="deny", approver="alice", reason="no"),
+                        actor="alice")
+        bad = _start(case, d, p)
+    report = verify(case.dir)
+    assert report.problem is not None and report.problem.seq == bad
+    assert "'deny'" in report.problem.reason
+
+
+def test_approval_of_another_proposal_does_not_count(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        p1, p2 = _propose(case), _propose(case)
+        d1 = case.record(Decision(proposal_seq=p1, verdict="approve", approver="alice"), actor="alice")
+        bad = _start(case, d1, p2)
+    report = verify(case.dir)
+    assert report.problem is not None and report.problem.seq == bad
+    assert "answers proposal" in report.problem.reason
+
+
+def test_decision_must_answer_an_earlier_proposal(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        bad = case.record(Decision(proposal_seq=1, verdict="approve", approver="alice"), actor="alice")
+    report = verify(case.dir)
+    assert report.problem is not None and report.problem.seq == bad
+
+
+def test_reusing_an_approval_needs_the_reexecution_flag(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        p = _propose(case)
+        d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        _finish(case, _start(case, d, p))
+        bad = _start(case, d, p)
+    report = verify(case.dir)
+    assert report.problem is not None and report.problem.seq == bad
+    assert "already used" in report.problem.reason
+
+
+def test_reexecution_of_an_unfinished_execution_is_accepted(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        p = _propose(case)
+        d = case.record(Decision(proposal_seq=p, verdict="edit", approver="alice", args={"user": "x"}),
+                        actor="alice")
+        first = _start(case, d, p)  # the process died here
+        case.record(Resumed(last_seq=first, reason="restart", pending_started_seq=first), actor="system")
+        again = _start(case, d, p, reexecution=True)
+        _finish(case, again)
+    report = verify(case.dir)
+    assert report.ok, report.problem
+    assert any(f"execution {first} started and never finished" in w for w in report.warnings)
+
+
+def test_reexecution_must_follow_a_resumed_entry(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        p = _propose(case)
+        d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        _start(case, d, p)
+        bad = _start(case, d, p, reexecution=True)
+    report = verify(case.dir)
+    assert report.problem is not None and report.problem.seq == bad
+    assert "no `resumed` entry" in report.problem.reason
+
+
+def test_reexecution_of_a_finished_execution_is_flagged(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        p = _propose(case)
+        d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        _finish(case, _start(case, d, p))
+        bad = _start(case, d, p, reexecution=True)
+    report = verify(case.dir)
+    assert report.problem is not None and report.problem.seq == bad
+
+
+def test_finish_without_start_and_finding_without_source_are_flagged(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        bad = _finish(case, started_seq=1)
+    report = verify(case.dir)
+    assert report.problem is not None and report.problem.seq == bad
+
+    with _open(cases_root) as case:
+        bad = case.record(FindingRecorded(name="x", value=1, source_seq=1), actor="system")
+    report = verify(case.dir)
+    assert report.problem is not None and report.problem.seq == bad
