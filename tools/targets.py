@@ -1,0 +1,112 @@
+"""From a target name to a transport: `local`, or an inventory host reached through the SSH pool."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from tools.errors import InventoryError
+from tools.inventory import HostProfile, Inventory
+from tools.transport.base import Transport
+from tools.transport.local import LocalTransport
+from tools.transport.ssh import SSHPool, SSHTransport
+
+LOCAL = "local"
+"""The reserved target name for this machine."""
+
+
+def _need_inventory(target: str, inventory: Inventory | None) -> Inventory:
+    if inventory is None:
+        raise InventoryError(
+            f"target {target!r} is an SSH host, but no inventory was given: pass --inventory FILE "
+            f"(only {LOCAL!r} works without one)"
+        )
+    if LOCAL in inventory.hosts:
+        raise InventoryError(f"the inventory names a host {LOCAL!r}, which is reserved for this machine")
+    return inventory
+
+
+def resolve_targets(target: str, inventory: Inventory | None) -> tuple[str, ...]:
+    """Host names a target means: `local`, one inventory host, or every host of an inventory group."""
+    if target == LOCAL:
+        return (LOCAL,)
+    return _need_inventory(target, inventory).resolve(target)
+
+
+def _single_host(target: str, inventory: Inventory) -> str:
+    names = inventory.resolve(target)
+    if names != (target,):
+        raise InventoryError(
+            f"{target!r} is a group ({', '.join(names)}); a single transport needs one host name"
+        )
+    return target
+
+
+def open_transport(
+    target: str,
+    *,
+    inventory: Inventory | None,
+    pool: SSHPool | None = None,
+    trust_new_host_keys: bool = False,
+) -> Transport:
+    """A connected transport for one target; without a pool, the caller must `close()` it."""
+    if target == LOCAL:
+        return LocalTransport()
+    known = _need_inventory(target, inventory)
+    name = _single_host(target, known)
+    if pool is not None:
+        return pool.transport(name)
+    transport = SSHTransport(name, known.host(name), trust_new_host_keys=trust_new_host_keys, pooled=False)
+    transport.connect()
+    return transport
+
+
+class Targets:
+    """Owns the SSH pool for one command's (or one case's) lifetime and hands out transports."""
+
+    def __init__(self, inventory: Inventory | None, *, trust_new_host_keys: bool = False) -> None:
+        self._inventory = inventory
+        self._trust = trust_new_host_keys
+        self._pool: SSHPool | None = None
+        self._local: LocalTransport | None = None
+
+    def resolve(self, target: str) -> tuple[str, ...]:
+        """Host names a target (host, group or `local`) means."""
+        return resolve_targets(target, self._inventory)
+
+    def transport(self, target: str) -> Transport:
+        """The transport of one host (`local` or an inventory host, connected through the pool)."""
+        if target == LOCAL:
+            if self._local is None:
+                self._local = LocalTransport()
+            return self._local
+        inventory = _need_inventory(target, self._inventory)
+        if self._pool is None:
+            self._pool = SSHPool(inventory, trust_new_host_keys=self._trust)
+        return open_transport(target, inventory=inventory, pool=self._pool)
+
+    def profile(self, target: str) -> HostProfile:
+        """Where the target keeps its logs (`local` uses the default debian profile)."""
+        if target == LOCAL:
+            return HostProfile()
+        inventory = _need_inventory(target, self._inventory)
+        return inventory.host(_single_host(target, inventory)).profile
+
+    def trusted_new_keys(self) -> dict[str, str]:
+        """Host name to fingerprint of each host key pinned because new keys were trusted."""
+        return self._pool.trusted_new_keys() if self._pool else {}
+
+    def close(self) -> None:
+        """Close every SSH connection opened through this object."""
+        if self._pool is not None:
+            self._pool.close()
+
+    def __enter__(self) -> Targets:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,132 @@
+"""Open one pinned, authenticated paramiko connection, translating every failure into a typed error."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import paramiko
+
+from tools.errors import (
+    AuthFailedError,
+    HostKeyMismatchError,
+    HostUnreachableError,
+    InventoryError,
+)
+from tools.inventory import HostEntry
+from tools.transport.known_hosts import PinningPolicy, default_known_hosts, fingerprint, load_pinned
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A live SSH connection and what was verified while opening it."""
+
+    client: paramiko.SSHClient
+    fingerprint: str
+    trusted_new_key: str | None
+
+
+def _load_key(name: str, entry: HostEntry) -> paramiko.PKey | None:
+    if entry.key_file is None:
+        return None
+    try:
+        return paramiko.PKey.from_path(entry.key_file)
+    except (paramiko.PasswordRequiredException, TypeError) as exc:
+        # paramiko 3.2+ lets cryptography's TypeError ("Key is password-protected") through.
+        if isinstance(exc, TypeError) and "password" not in str(exc).lower():
+            raise InventoryError(
+                f"key file {entry.key_file} of host {name} is not a private key paramiko can read: {exc}"
+            ) from None
+        raise AuthFailedError(
+            f"key file {entry.key_file} of host {name} is encrypted and no passphrase is configured: "
+            "load it into an ssh-agent and set use_agent: true, or use an unencrypted key"
+        ) from None
+    except OSError as exc:
+        raise InventoryError(
+            f"key file {entry.key_file} of host {name} cannot be read: {exc.strerror}"
+        ) from None
+    except (paramiko.SSHException, ValueError) as exc:
+        raise InventoryError(
+            f"key file {entry.key_file} of host {name} is not a private key paramiko can read: {exc}"
+        ) from None
+
+
+def open_connection(name: str, entry: HostEntry, *, trust_new_host_keys: bool) -> Connection:
+    """Connect to one inventory host with its pinned key and configured credentials."""
+    if entry.key_file is None and not entry.use_agent and not entry.look_for_keys:
+        raise InventoryError(f"host {name} has no credentials: set key_file, use_agent or look_for_keys")
+    where = f"{entry.user}@{entry.address}:{entry.port} (host {name})"
+    known = Path(entry.known_hosts) if entry.known_hosts else default_known_hosts()
+    pkey = _load_key(name, entry)
+    client = paramiko.SSHClient()
+    load_pinned(client, known)
+    policy = PinningPolicy(host=name, path=known, trust_new=trust_new_host_keys)
+    client.set_missing_host_key_policy(policy)
+    timeout = entry.connect_timeout_s
+    try:
+        client.connect(
+            entry.address,
+            port=entry.port,
+            username=entry.user,
+            pkey=pkey,
+            allow_agent=entry.use_agent,
+            look_for_keys=entry.look_for_keys,
+            timeout=timeout,
+            banner_timeout=timeout,
+            auth_timeout=timeout,
+            channel_timeout=timeout,
+        )
+    except BaseException as exc:
+        client.close()
+        translated = _translate(exc, where, known, timeout)
+        if translated is exc:
+            raise
+        raise translated from exc
+    transport = client.get_transport()
+    if transport is None or not transport.is_active():
+        client.close()
+        raise HostUnreachableError(f"{where} closed the connection right after authentication")
+    if entry.keepalive_s:
+        transport.set_keepalive(entry.keepalive_s)
+    _no_delay(transport)
+    return Connection(client, fingerprint(transport.get_remote_server_key()), policy.trusted)
+
+
+def _no_delay(transport: paramiko.Transport) -> None:
+    # Without TCP_NODELAY, Nagle + delayed ACK add ~40 ms to each small request (open_session).
+    sock = transport.sock
+    if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _translate(exc: BaseException, where: str, known: Path, timeout: float) -> BaseException:
+    """Map a paramiko/socket failure to the typed error a responder can act on (ours pass through)."""
+    if isinstance(exc, paramiko.BadHostKeyException):
+        return HostKeyMismatchError(
+            f"host key of {where} CHANGED: it offered {fingerprint(exc.key)} but {known} pins "
+            f"{fingerprint(exc.expected_key)}. This may be an interception. If the host was really "
+            f"reinstalled, verify its new key and replace its line in {known}.",
+            fingerprint=fingerprint(exc.key),
+            expected=fingerprint(exc.expected_key),
+        )
+    if isinstance(exc, paramiko.PasswordRequiredException):
+        return AuthFailedError(f"{where}: a private key is encrypted and no passphrase is configured")
+    if isinstance(exc, paramiko.AuthenticationException):
+        return AuthFailedError(
+            f"{where} refused our credentials: check the inventory's user and key_file, and that the "
+            "public key is in that user's authorized_keys on the host"
+        )
+    if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError):
+        return HostUnreachableError(f"{where} refused the connection: is sshd running on that port?")
+    if isinstance(exc, socket.gaierror):
+        return HostUnreachableError(f"{where}: cannot resolve the address ({exc.strerror})")
+    if isinstance(exc, TimeoutError):
+        return HostUnreachableError(
+            f"{where} did not answer within {timeout:g}s: check address, port, firewall"
+        )
+    if isinstance(exc, paramiko.SSHException | EOFError):
+        return HostUnreachableError(f"SSH handshake with {where} failed: {exc or type(exc).__name__}")
+    if isinstance(exc, OSError):
+        return HostUnreachableError(f"{where} is unreachable: {exc.strerror or exc}")
+    return exc
