@@ -1,0 +1,171 @@
+"""`sleuth playbook list | show | lint | schema | new | export`: author, check and share playbooks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from playbooks.cacao import export_cacao
+from playbooks.catalogue import Catalogue
+from playbooks.errors import PlaybookError
+from playbooks.issues import Severity
+from playbooks.jsonschema import render_schema
+from playbooks.library import find_playbook, list_playbooks, schema_path
+from playbooks.lint import has_errors, lint_file
+from playbooks.loader import load_playbook_file
+from playbooks.scaffold import scaffold_playbook
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `sleuth playbook` and its sub-commands."""
+    group = commands.add_parser(
+        "playbook",
+        help="list, show, lint, scaffold and export playbooks",
+        description="Work with YAML playbooks.",
+    )
+    sub = group.add_subparsers(dest="playbook_command", metavar="SUBCOMMAND", required=True)
+    extra = argparse.ArgumentParser(add_help=False)
+    extra.add_argument(
+        "--dir",
+        type=Path,
+        action="append",
+        default=[],
+        dest="dirs",
+        help="also look for playbooks in this folder (repeatable)",
+    )
+
+    listing = sub.add_parser("list", parents=[extra], help="list playbooks (library and --dir)")
+    listing.set_defaults(func=_list)
+
+    show = sub.add_parser("show", parents=[extra], help="show one playbook: inputs, steps, ATT&CK")
+    show.add_argument("playbook", help="playbook id (linux.ssh.bruteforce) or path to a .yaml file")
+    show.set_defaults(func=_show)
+
+    lint = sub.add_parser(
+        "lint",
+        help="check playbooks; one `path:line:col: severity[CODE] message` per issue",
+        description="Check playbooks against the schema and the tool catalogue. "
+        "Exits 1 when any error is found (warnings alone exit 0).",
+    )
+    lint.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the shipped library)")
+    lint.add_argument("--no-warnings", action="store_true", help="print errors only")
+    lint.set_defaults(func=_lint)
+
+    schema = sub.add_parser("schema", help="print the playbook JSON Schema (editors validate with it)")
+    schema.add_argument("--write", action="store_true", help="rewrite the committed schema file instead")
+    schema.set_defaults(func=_schema)
+
+    new = sub.add_parser(
+        "new",
+        help="write a lint-clean starting playbook for an id",
+        epilog="example: sleuth playbook new linux.web.sqli --dir ./my-playbooks",
+    )
+    new.add_argument("id", help="dotted id; the file goes to DIR/<id with dots as folders>.yaml")
+    new.add_argument("--dir", type=Path, default=Path(), help="root folder (default: current folder)")
+    new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    new.set_defaults(func=_new)
+
+    export = sub.add_parser("export", parents=[extra], help="export a playbook to another format (CACAO 2.0)")
+    export.add_argument("playbook", help="playbook id or path")
+    export.add_argument("--format", choices=["cacao"], default="cacao", help="output format (default cacao)")
+    export.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    export.set_defaults(func=_export)
+
+
+def _list(args: argparse.Namespace) -> int:
+    for entry in list_playbooks(args.dirs):
+        try:
+            title = load_playbook_file(entry.path).title
+        except PlaybookError:
+            title = "(does not load: run `sleuth playbook lint`)"
+        print(f"{entry.id:32} {title}")
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    pb = load_playbook_file(find_playbook(args.playbook, args.dirs))
+    print(f"{pb.id} v{pb.version} - {pb.title} [{pb.severity}]")
+    print(f"ATT&CK: {', '.join(pb.attack) or '-'}")
+    print(pb.description.strip())
+    if pb.inputs:
+        print("\ninputs:")
+        for name, spec in pb.inputs.items():
+            default = "required" if spec.default is None else f"default {spec.default!r}"
+            print(f"  {name} ({spec.type.value}, {default}): {spec.description}")
+    print("\nsteps:")
+    for n, step in enumerate(pb.steps, 1):
+        extra = f" when {step.when.model_dump(by_alias=True)}" if step.when else ""
+        extra += f" for each {step.for_each}" if step.for_each else ""
+        print(f"  {n}. {step.id}: {step.title} [{step.tool}]{extra}")
+        if step.extract:
+            print(f"     findings: {', '.join(step.extract)}")
+        if step.followups:
+            print(f"     follow-ups: {', '.join(f.tool for f in step.followups)}")
+    return EXIT_OK
+
+
+def _lint_targets(paths: list[Path]) -> list[Path]:
+    if not paths:
+        return [e.path for e in list_playbooks()]
+    out: list[Path] = []
+    for path in paths:
+        out += sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
+    return out
+
+
+def _lint(args: argparse.Namespace) -> int:
+    catalogue = Catalogue.default()
+    errors = warnings = 0
+    files = _lint_targets(args.paths)
+    for path in files:
+        for issue in lint_file(path, catalogue):
+            if issue.severity == Severity.WARNING:
+                warnings += 1
+                if args.no_warnings:
+                    continue
+            else:
+                errors += 1
+            print(issue.format())
+    print(f"{len(files)} file(s): {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return EXIT_FAILED if errors else EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    if args.write:
+        schema_path().write_text(render_schema(), encoding="utf-8")
+        print(f"wrote {schema_path()}", file=sys.stderr)
+    else:
+        sys.stdout.write(render_schema())
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    path = args.dir / Path(*args.id.split(".")).with_suffix(".yaml")
+    if path.exists() and not args.force:
+        raise PlaybookError(f"{path} exists; use --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    schema_ref = os.path.relpath(schema_path(), path.parent.resolve())
+    if schema_ref.startswith("../" * 6):  # far away (another tree): an absolute file URI reads better
+        schema_ref = schema_path().as_uri()
+    text = scaffold_playbook(args.id, schema_ref=schema_ref)
+    path.write_text(text, encoding="utf-8")
+    issues = lint_file(path, Catalogue.default())
+    print(f"wrote {path}; next: edit it, then `sleuth playbook lint {path}`", file=sys.stderr)
+    return EXIT_FAILED if has_errors(issues) else EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    pb = load_playbook_file(find_playbook(args.playbook, args.dirs))
+    text = json.dumps(export_cacao(pb, now=datetime.now(UTC)), indent=2) + "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK

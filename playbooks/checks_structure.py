@@ -1,0 +1,234 @@
+"""Lint rules that need no tool catalogue: ids, references, ordering, reachability, documentation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from playbooks.issues import Issue, Severity
+from playbooks.lint import Check, LintContext
+from playbooks.refs import ConcatRef, Encoding, FindingRef, InputRef, ItemRef
+from playbooks.values import InputType
+from playbooks.walk import condition_finding, producers, step_dependencies, step_refs
+
+
+class DuplicateIds(Check):
+    """Step ids and finding names must be unique; a name must not be both an input and a finding."""
+
+    code = "PB017"
+    summary = "duplicate step id or finding name"
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        steps: dict[str, int] = {}
+        findings: dict[str, str] = {}
+        for i, step in enumerate(ctx.playbook.steps):
+            if step.id in steps:
+                yield self.issue(
+                    ctx,
+                    ("steps", i, "id"),
+                    f"duplicate step id {step.id!r} (first used by steps[{steps[step.id]}])",
+                )
+            steps.setdefault(step.id, i)
+            for name in step.extract:
+                loc = ("steps", i, "extract", name)
+                if name in findings:
+                    yield self.issue(
+                        ctx,
+                        loc,
+                        f"finding {name!r} is already extracted by step {findings[name]!r}",
+                        key=True,
+                    )
+                elif name in ctx.playbook.inputs:
+                    yield self.issue(
+                        ctx, loc, f"finding {name!r} has the name of an input: rename one", key=True
+                    )
+                findings.setdefault(name, step.id)
+
+
+class UndeclaredInput(Check):
+    """`{input: X}` must name a declared input."""
+
+    code = "PB013"
+    summary = "reference to an undeclared input"
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        declared = ctx.playbook.inputs
+        for i, step in enumerate(ctx.playbook.steps):
+            for loc, ref in step_refs(step, i):
+                if isinstance(ref, InputRef) and ref.input not in declared:
+                    known = ", ".join(declared) or "none declared"
+                    yield self.issue(ctx, (*loc, "input"), f"unknown input {ref.input!r} (inputs: {known})")
+
+
+class FindingOrder(Check):
+    """Findings used by a step must be extracted by an earlier step (PB014 unknown, PB015 forward)."""
+
+    code = "PB014"
+    summary = "reference to an unknown finding, or to one produced later"
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        made = producers(ctx.playbook)
+        for i, step in enumerate(ctx.playbook.steps):
+            for loc, name in step_dependencies(step, i):
+                where = loc if loc[-1] in ("for_each", "exists", "count", "any_in") else (*loc, "finding")
+                if name not in made:
+                    known = ", ".join(made) or "no step extracts any"
+                    yield self.issue(ctx, where, f"unknown finding {name!r} (findings: {known})")
+                elif made[name] >= i:
+                    producer = ctx.playbook.steps[made[name]].id
+                    yield ctx.at(
+                        where,
+                        Severity.ERROR,
+                        "PB015",
+                        f"finding {name!r} is extracted by step {producer!r}, which does not run before "
+                        f"step {step.id!r}: move the step after it",
+                    )
+
+
+class ItemUsage(Check):
+    """`{item: F}` only inside a step with `for_each: F`; encodings fit the value they encode."""
+
+    code = "PB019"
+    summary = "fan-out item or encoding misused"
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        for i, step in enumerate(ctx.playbook.steps):
+            for name, value in step.args.items():
+                if isinstance(value, ConcatRef):
+                    for k, part in enumerate(value.concat):
+                        if isinstance(part, FindingRef) and part.as_ != Encoding.REGEX_ANY:
+                            yield self.issue(
+                                ctx,
+                                ("steps", i, "args", name, "concat", k),
+                                "a finding is a list: inside concat use it with `as: regex_any`",
+                            )
+            for loc, ref in step_refs(step, i):
+                if isinstance(ref, ItemRef) and ref.item != step.for_each:
+                    why = (
+                        "the step has no for_each"
+                        if step.for_each is None
+                        else f"the step fans out over {step.for_each!r}"
+                    )
+                    yield self.issue(ctx, (*loc, "item"), f"{{item: {ref.item}}} cannot be used here: {why}")
+                if isinstance(ref, ItemRef) and ref.as_ == Encoding.REGEX_ANY:
+                    yield self.issue(ctx, loc, "an item is one value: use `as: regex`, not regex_any")
+                if isinstance(ref, FindingRef | ItemRef) and ref.as_ == Encoding.SECONDS:
+                    yield self.issue(ctx, loc, "`as: seconds` is for duration inputs only")
+                if isinstance(ref, FindingRef) and ref.as_ in (Encoding.REGEX, Encoding.PATH_SEGMENT):
+                    yield self.issue(
+                        ctx,
+                        loc,
+                        f"a finding is a list: `as: {ref.as_.value}` needs one value "
+                        "(fan out with for_each and use {item: ...})",
+                    )
+                if isinstance(ref, InputRef) and ref.input in ctx.playbook.inputs:
+                    kind = ctx.playbook.inputs[ref.input].type
+                    fits = (
+                        {Encoding.RAW, Encoding.REGEX_ANY}
+                        if kind == InputType.LIST
+                        else {Encoding.RAW, Encoding.REGEX, Encoding.PATH_SEGMENT}
+                    )
+                    if kind == InputType.DURATION:
+                        fits.add(Encoding.SECONDS)
+                    if ref.as_ not in fits:
+                        yield self.issue(
+                            ctx,
+                            loc,
+                            f"`as: {ref.as_.value}` does not fit input {ref.input!r} of type {kind.value}",
+                        )
+
+
+class Unreachable(Check):
+    """A step gated on findings that only unreachable (or no) steps produce can never run."""
+
+    code = "PB016"
+    summary = "unreachable step"
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        made = producers(ctx.playbook)
+        reachable: list[bool] = []
+        for i, step in enumerate(ctx.playbook.steps):
+            gates = [n for n in (condition_finding(step), step.for_each) if n is not None]
+            dead = [n for n in gates if n in made and made[n] < i and not reachable[made[n]]]
+            reachable.append(not dead and all(n in made and made[n] < i for n in gates))
+            if dead:
+                yield self.issue(
+                    ctx,
+                    ("steps", i, "id"),
+                    f"step {step.id!r} can never run: it waits on "
+                    f"{', '.join(dead)}, extracted only by steps that can never run",
+                )
+
+
+class UnusedInput(Check):
+    """An input no step references is probably a typo or dead weight."""
+
+    code = "PB025"
+    severity = Severity.WARNING
+    summary = "input declared but never used"
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        used = {
+            ref.input
+            for i, s in enumerate(ctx.playbook.steps)
+            for _, ref in step_refs(s, i)
+            if isinstance(ref, InputRef)
+        }
+        for name in ctx.playbook.inputs:
+            if name not in used:
+                yield self.issue(ctx, ("inputs", name), f"input {name!r} is never used by a step", key=True)
+
+
+class MissingGuidance(Check):
+    """Every step should tell the model what to look for."""
+
+    code = "PB020"
+    severity = Severity.WARNING
+    summary = "step without guidance"
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        for i, step in enumerate(ctx.playbook.steps):
+            if not (step.guidance or "").strip():
+                yield self.issue(ctx, ("steps", i, "id"), f"step {step.id!r} has no guidance for the model")
+
+
+class MissingAttack(Check):
+    """A playbook should map to the ATT&CK techniques it investigates."""
+
+    code = "PB021"
+    severity = Severity.WARNING
+    summary = "no ATT&CK mapping"
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        if not ctx.playbook.attack:
+            yield self.issue(ctx, ("id",), "no ATT&CK technique listed under `attack` (e.g. [T1110.001])")
+
+
+class IdMirrorsPath(Check):
+    """`id: a.b.c` lives in `.../a/b/c.yaml`."""
+
+    code = "PB022"
+    severity = Severity.WARNING
+    summary = "id does not mirror the file path"
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        if ctx.path is None:
+            return
+        want = Path(*ctx.playbook.id.split(".")).with_suffix(".yaml")
+        parts = ctx.path.resolve().with_suffix(".yaml").parts
+        if parts[-len(want.parts) :] != want.parts:
+            yield self.issue(ctx, ("id",), f"id {ctx.playbook.id!r} should live in a file ending with {want}")
+
+
+STRUCTURE_CHECKS: tuple[Check, ...] = (
+    DuplicateIds(),
+    UndeclaredInput(),
+    FindingOrder(),
+    ItemUsage(),
+    Unreachable(),
+    UnusedInput(),
+    MissingGuidance(),
+    MissingAttack(),
+    IdMirrorsPath(),
+)
+"""Rules that run without the tool catalogue (also run by load_playbook)."""

@@ -1,0 +1,205 @@
+"""Lint rules that need the tool catalogue: tool names, args against each tool's model, columns, regexes."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+
+from pydantic import ValidationError
+
+from playbooks.issues import Issue
+from playbooks.lint import Check, LintContext
+from playbooks.refs import ConcatRef
+from playbooks.samples import sample_args
+from playbooks.values import regex_problem
+from playbooks.walk import value_refs
+from playbooks.yamlsource import Loc
+
+REGEX_ARGS = frozenset({"pattern", "patterns", "regex", "exclude", "include"})
+"""Argument names whose literal strings are regexes the search tool runs (checked with RE2)."""
+
+
+def _search_problem(pattern: str) -> str | None:
+    """Why search_logs would refuse this pattern: its own dialect check, the one it runs before searching."""
+    try:
+        from tools.logsearch.dialect import compile_pattern
+    except ImportError:  # an older tools package: fall back to the RE2 rules it documents
+        return regex_problem(pattern)
+    from tools.errors import InvalidToolArgsError
+
+    try:
+        compile_pattern(pattern)
+    except InvalidToolArgsError as exc:
+        return str(exc)
+    return None
+
+
+def _pattern_groups(step_args: dict[str, object]) -> set[str] | None:
+    """Named groups of the step's literal regex args (they become row columns); None if not all literal."""
+    names: set[str] = set()
+    for name, value in step_args.items():
+        if name in REGEX_ARGS:
+            if not isinstance(value, str):
+                return None
+            names |= set(re.findall(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>", value))
+    return names
+
+
+def _unknown_tool(ctx: LintContext, name: str) -> str:
+    names = list(ctx.tools())
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown tool {name!r}{hint}; tools: {', '.join(names)}"
+
+
+class UnknownTool(Check):
+    """Every step and follow-up names a tool in the catalogue."""
+
+    code = "PB011"
+    summary = "unknown tool"
+    needs_catalogue = True
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        catalogue = ctx.tools()
+        for i, step in enumerate(ctx.playbook.steps):
+            if step.tool not in catalogue:
+                yield self.issue(ctx, ("steps", i, "tool"), _unknown_tool(ctx, step.tool))
+            for j, follow in enumerate(step.followups):
+                if follow.tool not in catalogue:
+                    yield self.issue(
+                        ctx, ("steps", i, "followups", j, "tool"), _unknown_tool(ctx, follow.tool)
+                    )
+
+
+class ArgsMatchTool(Check):
+    """A step's args (references replaced by typed samples) validate against the tool's args model."""
+
+    code = "PB012"
+    summary = "args do not validate against the tool's args model"
+    needs_catalogue = True
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        catalogue = ctx.tools()
+        for i, step in enumerate(ctx.playbook.steps):
+            spec = catalogue.get(step.tool)
+            if spec is None:
+                continue
+            try:
+                spec.args_model.model_validate(sample_args(step, ctx.playbook, catalogue))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    yield self._located(
+                        ctx, i, step.tool, tuple(err["loc"]), err["type"], err["msg"], spec.arg_names()
+                    )
+
+    def _located(
+        self, ctx: LintContext, i: int, tool: str, loc: Loc, kind: str, msg: str, names: list[str]
+    ) -> Issue:
+        arg_loc: Loc = ("steps", i, "args", *loc)
+        name = str(loc[0]) if loc else ""
+        if kind == "extra_forbidden":
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            return self.issue(
+                ctx,
+                arg_loc,
+                f"{tool} has no argument {name!r}{hint}; arguments: {', '.join(names)}",
+                key=True,
+            )
+        if kind == "missing":
+            return self.issue(
+                ctx,
+                ("steps", i, "args") if ("steps", i, "args") in ctx.smap.values else ("steps", i, "tool"),
+                f"{tool} needs argument {name!r}",
+            )
+        value = ctx.playbook.steps[i].args.get(name)
+        has_ref = value is not None and next(value_refs(value, ()), None) is not None
+        via = " (checked with a sample value for the reference)" if has_ref else ""
+        return self.issue(
+            ctx,
+            arg_loc,
+            f"{tool} argument {'.'.join(map(str, loc))}: {msg.removeprefix('Value error, ')}{via}",
+        )
+
+
+class FollowupArgs(Check):
+    """Follow-up bounds name real arguments of their tool."""
+
+    code = "PB023"
+    summary = "follow-up bound on an unknown argument"
+    needs_catalogue = True
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        catalogue = ctx.tools()
+        for i, step in enumerate(ctx.playbook.steps):
+            for j, follow in enumerate(step.followups):
+                spec = catalogue.get(follow.tool)
+                if spec is None:
+                    continue
+                for arg in follow.args:
+                    if arg not in spec.args_model.model_fields:
+                        yield self.issue(
+                            ctx,
+                            ("steps", i, "followups", j, "args", arg),
+                            f"{follow.tool} has no argument {arg!r}; arguments: "
+                            f"{', '.join(spec.arg_names())}",
+                            key=True,
+                        )
+
+
+class ExtractorColumns(Check):
+    """An extractor's column exists in the tool's rows."""
+
+    code = "PB024"
+    summary = "extractor reads a column the tool does not return"
+    needs_catalogue = True
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        catalogue = ctx.tools()
+        for i, step in enumerate(ctx.playbook.steps):
+            spec = catalogue.get(step.tool)
+            if spec is None:
+                continue
+            columns: set[str] | None = set(spec.row_model.model_fields)
+            if spec.row_model.model_config.get("extra") == "allow":  # rows also carry the pattern's groups
+                groups = _pattern_groups(dict(step.args))
+                columns = None if groups is None or columns is None else columns | groups
+            for name, extractor in step.extract.items():
+                if columns is not None and extractor.column is not None and extractor.column not in columns:
+                    yield self.issue(
+                        ctx,
+                        ("steps", i, "extract", name, "column"),
+                        f"{step.tool} rows have no column {extractor.column!r}; columns: "
+                        f"{', '.join(sorted(columns))}",
+                    )
+
+
+class SearchRegexes(Check):
+    """Literal regex arguments compile under RE2 (no backreferences or lookaround) as search needs."""
+
+    code = "PB018"
+    summary = "regex the search tool would reject"
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        for i, step in enumerate(ctx.playbook.steps):
+            for name, value in step.args.items():
+                if name not in REGEX_ARGS:
+                    continue
+                texts: list[tuple[Loc, str]] = []
+                if isinstance(value, str):
+                    texts.append((("steps", i, "args", name), value))
+                elif isinstance(value, list):
+                    texts += [
+                        (("steps", i, "args", name, j), v) for j, v in enumerate(value) if isinstance(v, str)
+                    ]
+                elif isinstance(value, ConcatRef):
+                    joined = "".join(p if isinstance(p, str) else "x" for p in value.concat)
+                    texts.append((("steps", i, "args", name), joined))
+                for loc, text in texts:
+                    if (
+                        problem := _search_problem(text)
+                        if step.tool == "search_logs"
+                        else regex_problem(text)
+                    ):
+                        yield self.issue(ctx, loc, f"{name}: {problem}")

@@ -1,0 +1,263 @@
+"""Typed pieces of a step: references to inputs and findings, conditions, extractors and follow-up bounds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+import re2
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+
+from playbooks.values import regex_problem
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+Scalar = str | int | float | bool | None
+
+
+class StrictModel(BaseModel):
+    """Base of every playbook record: unknown keys are errors, records are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Encoding(StrEnum):
+    """How a referenced value is turned into an argument; evidence is never pasted in as code."""
+
+    RAW = "raw"
+    REGEX = "regex"
+    REGEX_ANY = "regex_any"
+    PATH_SEGMENT = "path_segment"
+    SECONDS = "seconds"
+
+
+class InputRef(StrictModel):
+    """The value of a declared input: `{input: since}`."""
+
+    input: Name
+    """Name of an input declared under `inputs`."""
+    as_: Encoding = Field(default=Encoding.RAW, alias="as")
+    """raw (as is), regex (escaped to match literally), regex_any (list: one escaped alternation),
+    path_segment (refused if it holds `/` or is `.`/`..`), seconds (a duration input as whole seconds)."""
+
+
+class FindingRef(StrictModel):
+    """All values of a finding produced by an earlier step, as a list: `{finding: sources}`."""
+
+    finding: Name
+    """Name of a finding extracted by an earlier step."""
+    as_: Encoding = Field(default=Encoding.RAW, alias="as")
+    """raw (the list), regex_any (one escaped alternation matching any value)."""
+
+
+class ItemRef(StrictModel):
+    """The current item of this step's fan-out: `{item: sources, as: regex}`."""
+
+    item: Name
+    """The finding this step fans out over (must equal the step's `for_each`)."""
+    as_: Encoding = Field(default=Encoding.RAW, alias="as")
+    """raw, regex (escaped literal) or path_segment."""
+
+
+def _ref_kind(value: object) -> str | None:
+    if isinstance(value, bool):
+        return "bool"
+    if value is None:
+        return "null"
+    for kind in (str, int, float, list):
+        if isinstance(value, kind):
+            return kind.__name__
+    if isinstance(value, dict):
+        found = [k for k in ("input", "finding", "item", "concat") if k in value]
+        return found[0] if len(found) == 1 else None
+    if isinstance(value, BaseModel):
+        return next(k for k in ("input", "finding", "item", "concat") if hasattr(value, k))
+    return None
+
+
+_REF_ERROR = dict(
+    custom_error_type="invalid_reference",
+    custom_error_message="expected a plain value or one reference: {input: NAME}, {finding: NAME}, "
+    "{item: NAME} or {concat: [...]}",
+)
+
+ConcatPart = Annotated[
+    Annotated[str, Tag("str")]
+    | Annotated[InputRef, Tag("input")]
+    | Annotated[FindingRef, Tag("finding")]
+    | Annotated[ItemRef, Tag("item")],
+    Discriminator(_ref_kind, **_REF_ERROR),
+]
+
+
+class ConcatRef(StrictModel):
+    """A string of literal parts and encoded references: `{concat: ['sudo: +', {item: u, as: regex}]}`."""
+
+    concat: list[ConcatPart] = Field(min_length=1)
+    """Parts joined in order; literal strings are the author's, references are encoded by their `as`."""
+
+
+ArgItem = Annotated[
+    Annotated[str, Tag("str")]
+    | Annotated[int, Tag("int")]
+    | Annotated[float, Tag("float")]
+    | Annotated[InputRef, Tag("input")]
+    | Annotated[FindingRef, Tag("finding")]
+    | Annotated[ItemRef, Tag("item")]
+    | Annotated[ConcatRef, Tag("concat")],
+    Discriminator(_ref_kind, **_REF_ERROR),
+]
+
+ArgValue = Annotated[
+    Annotated[str, Tag("str")]
+    | Annotated[int, Tag("int")]
+    | Annotated[float, Tag("float")]
+    | Annotated[bool, Tag("bool")]
+    | Annotated[None, Tag("null")]
+    | Annotated[list[ArgItem], Tag("list")]
+    | Annotated[InputRef, Tag("input")]
+    | Annotated[FindingRef, Tag("finding")]
+    | Annotated[ItemRef, Tag("item")]
+    | Annotated[ConcatRef, Tag("concat")],
+    Discriminator(_ref_kind, **_REF_ERROR),
+]
+Reference = InputRef | FindingRef | ItemRef | ConcatRef
+
+
+class ExistsCondition(StrictModel):
+    """True when the finding has at least one value: `{exists: accepted_users}`."""
+
+    exists: Name
+    """The finding to test."""
+
+
+class CountCondition(StrictModel):
+    """True when the finding has more than `over` distinct values: `{count: sources, over: 5}`."""
+
+    count: Name
+    """The finding to count."""
+    over: int = Field(ge=0)
+    """The threshold (strictly greater than)."""
+
+
+class AnyInCondition(StrictModel):
+    """True when any value of the finding is in the set: `{any_in: users, values: [root, admin]}`."""
+
+    any_in: Name
+    """The finding to test."""
+    values: list[str] = Field(min_length=1)
+    """The set of values that make the condition true (exact match)."""
+
+
+def _cond_kind(value: object) -> str | None:
+    keys = (
+        value if isinstance(value, dict) else (value.model_fields_set if isinstance(value, BaseModel) else ())
+    )
+    found = [k for k in ("exists", "count", "any_in") if k in keys]
+    return found[0] if len(found) == 1 else None
+
+
+Condition = Annotated[
+    Annotated[ExistsCondition, Tag("exists")]
+    | Annotated[CountCondition, Tag("count")]
+    | Annotated[AnyInCondition, Tag("any_in")],
+    Discriminator(
+        _cond_kind,
+        custom_error_type="invalid_condition",
+        custom_error_message="expected one of {exists: F}, {count: F, over: N}, {any_in: F, values: [...]}",
+    ),
+]
+
+BuiltinKind = Literal["ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "user", "path", "pid"]
+
+
+class BuiltinExtractor(StrictModel):
+    """Values of a built-in kind found in the rows' text: `{builtin: ipv4}`."""
+
+    builtin: BuiltinKind
+    """ipv4, ipv6, domain, url, md5, sha1, sha256, user (login names in auth lines), path, pid."""
+    column: str | None = None
+    """Only scan this column (default: every text column of the row)."""
+
+
+class RegexExtractor(StrictModel):
+    """Values captured by an RE2 regex's named group `value`: `{regex: 'for (?P<value>\\S+)'}`."""
+
+    regex: str
+    """RE2 pattern with a named group `(?P<value>...)` (or exactly one named group)."""
+    column: str | None = None
+    """Only scan this column (default: every text column of the row)."""
+
+    @field_validator("regex")
+    @classmethod
+    def _valid(cls, pattern: str) -> str:
+        if problem := regex_problem(pattern):
+            raise ValueError(problem)
+        if not _groups(pattern):
+            raise ValueError("the regex needs a named group, e.g. (?P<value>\\S+)")
+        return pattern
+
+
+def _groups(pattern: str) -> dict[str, int]:
+    options = re2.Options()
+    options.log_errors = False
+    return dict(re2.compile(pattern, options).groupindex)
+
+
+class ColumnExtractor(StrictModel):
+    """The value of one column of each row: `{column: pid}`."""
+
+    column: str
+    """The row column to take (see the tool's row model)."""
+
+
+def _extractor_kind(value: object) -> str | None:
+    keys = (
+        value if isinstance(value, dict) else (value.model_fields_set if isinstance(value, BaseModel) else ())
+    )
+    if "builtin" in keys:
+        return "builtin"
+    if "regex" in keys:
+        return "regex"
+    return "column" if "column" in keys else None
+
+
+Extractor = Annotated[
+    Annotated[BuiltinExtractor, Tag("builtin")]
+    | Annotated[RegexExtractor, Tag("regex")]
+    | Annotated[ColumnExtractor, Tag("column")],
+    Discriminator(
+        _extractor_kind,
+        custom_error_type="invalid_extractor",
+        custom_error_message="expected {builtin: KIND}, {regex: '(?P<value>...)'} or {column: NAME}",
+    ),
+]
+
+
+class ArgBound(StrictModel):
+    """Limits on one argument of a follow-up tool call; every limit given must hold."""
+
+    equals: Scalar | list[str] = None
+    """The argument must be exactly this value."""
+    one_of: list[Scalar] | None = None
+    """The argument must be one of these values."""
+    min: int | float | None = None
+    """Lowest allowed number."""
+    max: int | float | None = None
+    """Highest allowed number."""
+    pattern: str | None = None
+    """RE2 pattern the whole (string) value must match."""
+    prefix: str | None = None
+    """The (string or path) value must start with this."""
+    max_length: int | None = Field(default=None, ge=1)
+    """Longest allowed string (or list)."""
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> ArgBound:
+        if not self.model_fields_set:
+            raise ValueError(
+                "a bound needs at least one of equals, one_of, min, max, pattern, prefix, max_length"
+            )
+        if self.pattern is not None and (problem := regex_problem(self.pattern)):
+            raise ValueError(f"pattern: {problem}")
+        return self

@@ -1,0 +1,71 @@
+"""`sleuth playbook new ID`: a commented, lint-clean starting playbook that shows every feature once."""
+
+from __future__ import annotations
+
+import re
+
+from playbooks.errors import PlaybookError
+from playbooks.schema import PLAYBOOK_ID_PATTERN
+
+_TEMPLATE = """\
+# yaml-language-server: $schema={schema_ref}
+# A Sleuth playbook. Check it with: sleuth playbook lint {path}
+# Every step is one read-only tool call a human approves; `sleuth tools` lists the tools and their args.
+id: {id}  # mirrors the file path: {path}
+title: {title}
+version: "1.0"  # quoted: YAML would read 1.0 as a number
+description: >
+  What this playbook investigates, and what a responder should conclude from it.
+severity: medium  # low | medium | high | critical
+attack: [T1078]  # MITRE ATT&CK technique ids (T1234 or T1234.001)
+
+inputs:  # given with --input NAME=VALUE; typed: string int duration host path ip hash regex list
+  since:
+    type: duration
+    default: 7d
+    description: How far back to search the logs.
+
+steps:  # run in order; a step whose `when` is false is skipped
+  - id: failed_logins
+    title: Failed SSH logins
+    tool: search_logs
+    args:
+      log: auth  # the host profile's auth log (/var/log/auth.log on Debian)
+      pattern: 'Failed password for (invalid user )?\\S+ from'
+      since: {{input: since}}  # a typed reference, never string templating
+    extract:  # findings: named lists of values, usable by later steps
+      sources: {{builtin: ipv4}}
+      users: {{builtin: user}}
+    guidance: >
+      Count failures per source address and per user; many users from one source means spraying.
+    followups:  # what the model may propose after this step, within bounds
+      - tool: search_logs
+        args:
+          log: {{one_of: [auth]}}
+
+  - id: source_activity
+    title: Everything each failing source did
+    tool: search_logs
+    when: {{exists: sources}}  # or {{count: sources, over: 5}} or {{any_in: users, values: [root]}}
+    for_each: sources  # fan out: one approved call per value, at most max_items
+    max_items: 5
+    args:
+      log: auth
+      pattern: {{concat: ['from ', {{item: sources, as: regex}}, ' port']}}  # evidence is regex-escaped
+    extract:
+      accepted_users:
+        regex: 'Accepted \\S+ for (?P<value>\\S+) from'
+    guidance: >
+      Did any source that failed also log in? An Accepted line after many failures is the key finding.
+"""
+
+
+def scaffold_playbook(playbook_id: str, *, schema_ref: str) -> str:
+    """The YAML text of a new playbook with this id; PlaybookError unless the id is dotted snake_case."""
+    if not re.fullmatch(PLAYBOOK_ID_PATTERN, playbook_id):
+        raise PlaybookError(
+            f"id {playbook_id!r} must be dotted lower_snake_case with 2+ parts, e.g. linux.web.sqli"
+        )
+    title = playbook_id.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+    path = "/".join(playbook_id.split(".")) + ".yaml"
+    return _TEMPLATE.format(schema_ref=schema_ref, id=playbook_id, title=title, path=path)

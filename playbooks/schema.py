@@ -1,0 +1,127 @@
+"""The playbook schema: a pydantic model per YAML record, strict, documented field by field."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from playbooks.refs import ArgBound, ArgValue, Condition, Extractor, Name, StrictModel
+from playbooks.values import BoundValue, InputType, parse_value
+from playbooks.yamlsource import SourceMap
+
+PLAYBOOK_ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
+TECHNIQUE_PATTERN = r"^T[0-9]{4}(\.[0-9]{3})?$"
+Technique = Annotated[str, Field(pattern=TECHNIQUE_PATTERN, description="MITRE ATT&CK id, e.g. T1110.001")]
+
+
+class InputSpec(StrictModel):
+    """A typed parameter of the playbook, given with `--input NAME=VALUE` or taken from its default."""
+
+    type: InputType
+    """string, int, duration (30m, 12h, 7d), host, path (absolute), ip, hash, regex, list."""
+    description: str = Field(min_length=1)
+    """What the input means, shown by `sleuth playbook show`."""
+    default: str | int | list[str] | None = None
+    """Value used when none is given; without a default the input is required."""
+
+    @model_validator(mode="after")
+    def _default_has_type(self) -> InputSpec:
+        if self.default is not None:
+            parse_value(self.type, self.default)  # ValueError -> a located schema error
+        return self
+
+    def typed_default(self) -> BoundValue | None:
+        """The default parsed to its type (None when the input is required)."""
+        return None if self.default is None else parse_value(self.type, self.default)
+
+
+class TargetSpec(StrictModel):
+    """Which hosts the playbook is meant for: one host or an inventory group."""
+
+    host: str | None = None
+    """An inventory host name."""
+    group: str | None = None
+    """An inventory group name."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> TargetSpec:
+        if (self.host is None) == (self.group is None):
+            raise ValueError("give exactly one of host or group")
+        return self
+
+
+class Followup(StrictModel):
+    """A tool the model may propose after this step, with limits on its arguments."""
+
+    tool: str
+    """Tool name from the catalogue (`sleuth tool list`)."""
+    args: dict[str, ArgBound] = Field(default_factory=dict)
+    """Limits per argument; arguments not listed only have to pass the tool's own validation."""
+    max_calls: int = Field(default=3, ge=1, le=20)
+    """How many follow-up calls of this tool the step allows."""
+
+
+class Step(StrictModel):
+    """One approved tool call (or one per fan-out item) and what to make of its output."""
+
+    id: Name
+    """Unique step id (lower_snake_case)."""
+    title: str = Field(min_length=1)
+    """Short title shown to the approver."""
+    tool: str
+    """Tool name from the catalogue (`sleuth tool list`)."""
+    args: dict[str, ArgValue] = Field(default_factory=dict)
+    """Plain values or typed references ({input: X}, {finding: X}, {item: X}, {concat: []})."""
+    when: Condition | None = None
+    """Run only if this holds; otherwise the step is skipped (and the skip recorded)."""
+    for_each: Name | None = None
+    """Fan out: run the step once per value of this earlier finding (referenced as {item: NAME})."""
+    max_items: int = Field(default=10, ge=1, le=100)
+    """Most fan-out items run (the first ones, in finding order)."""
+    extract: dict[Name, Extractor] = Field(default_factory=dict)
+    """Findings this step produces: name -> extractor over the tool's rows."""
+    guidance: str | None = None
+    """What the model should look for in this step's output (shown to the model, not executed)."""
+    followups: list[Followup] = Field(default_factory=list)
+    """Tools the model may propose after this step, and bounds on their arguments."""
+
+
+class Playbook(StrictModel):
+    """A named, versioned investigation: typed inputs, a target selection and ordered steps."""
+
+    id: str = Field(pattern=PLAYBOOK_ID_PATTERN)
+    """Dotted id mirroring the file's path under the library, e.g. linux.ssh.bruteforce."""
+    title: str = Field(min_length=1)
+    """One-line title."""
+    version: str = Field(pattern=r"^[0-9]+\.[0-9]+(\.[0-9]+)?$")
+    """Version of this playbook, e.g. "1.0" (quote it: YAML reads 1.0 as a number)."""
+    description: str = Field(min_length=1)
+    """What the playbook investigates and what it concludes."""
+    severity: Literal["low", "medium", "high", "critical"]
+    """Severity of the suspected activity."""
+    attack: list[Technique] = Field(default_factory=list)
+    """MITRE ATT&CK technique ids this playbook investigates."""
+    inputs: dict[Name, InputSpec] = Field(default_factory=dict)
+    """Typed parameters, by name."""
+    targets: TargetSpec | None = None
+    """Intended target (host or group); the responder may still pick another."""
+    steps: list[Step] = Field(min_length=1)
+    """Steps, run in order."""
+    _source: SourceMap | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> SourceMap | None:
+        """Where each key sits in the file this playbook was loaded from (None when built in code)."""
+        return self._source
+
+    def step(self, step_id: str) -> Step:
+        """The step with that id (KeyError when absent)."""
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def producer_of(self, finding: str) -> int | None:
+        """Index of the first step that extracts this finding, or None."""
+        return next((i for i, s in enumerate(self.steps) if finding in s.extract), None)
