@@ -170,8 +170,14 @@ def _column(ex: ColumnExtractor, row: Mapping[str, object]) -> Iterator[str]:
         yield str(value)
 
 
-def extract_findings(step: Step, rows: Sequence[Mapping[str, object]]) -> list[ExtractedValue]:
-    """Run every extractor of the step over the rows; values are de-duplicated per finding, first row kept."""
+def extract_findings(
+    step: Step, rows: Sequence[Mapping[str, object]], *, every_row: bool = False
+) -> list[ExtractedValue]:
+    """Run every extractor of the step over the rows; values are de-duplicated per finding, first row kept.
+
+    With `every_row`, a value is reported once per row that carries it (for counts and first/last seen);
+    the number of distinct values per finding is bounded the same way.
+    """
     out: list[ExtractedValue] = []
     for name, ex in step.extract.items():
         seen: set[str] = set()
@@ -183,8 +189,14 @@ def extract_findings(step: Step, rows: Sequence[Mapping[str, object]]) -> list[E
                 values = _regex(ex, row)
             else:
                 values = _column(ex, row)
+            in_row: set[str] = set()
             for value in values:
-                if value not in seen and len(seen) < MAX_VALUES:
+                if value in in_row:
+                    continue
+                in_row.add(value)
+                if value in seen and every_row:
+                    out.append(ExtractedValue(finding=name, kind=kind, value=value, row=index))
+                elif value not in seen and len(seen) < MAX_VALUES:
                     seen.add(value)
                     out.append(ExtractedValue(finding=name, kind=kind, value=value, row=index))
     return out

@@ -104,6 +104,8 @@ class LinkChecker:
         self.finish_entries.add(seq)
         if f.evidence != f"{EVIDENCE_DIR}/{f.output_sha256}":
             return f"evidence path {f.evidence!r} is not {EVIDENCE_DIR}/<output_sha256>"
+        if f.result_sha256 is not None and (problem := self._blob(f.result_sha256)):
+            return problem
         return self._blob(f.output_sha256)  # name == output_sha256, so content must hash to both
 
     def _finding(self, f: FindingRecorded) -> str | None:

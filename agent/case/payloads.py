@@ -68,10 +68,22 @@ class Proposal(Payload):
     """The host the call would run on."""
     step_id: str | None = None
     """The playbook step this proposal belongs to."""
-    source: Literal["model", "playbook", "human"] = "model"
-    """Who proposed it."""
+    source: Literal["model", "playbook", "fallback", "human"] = "model"
+    """Who proposed it (fallback: the playbook's own call after the model's answers were refused)."""
     rationale: str = ""
     """Why, as given by the proposer (untrusted text when it comes from the model)."""
+    proposal_id: str | None = None
+    """Stable id of the proposal within the case (`<step id>#<n>`), for idempotent writes."""
+    hosts: tuple[str, ...] = ()
+    """Every host the call would run on (a group's hosts, in one decision)."""
+    items: tuple[str, ...] | None = None
+    """Fan-out items: one run per item and host, all shown in the one decision."""
+    item_args: dict[str, dict[str, JsonValue]] | None = None
+    """For a fan-out: the args of each item."""
+    cites: tuple[str, ...] = ()
+    """Evidence hashes or finding values the rationale cites."""
+    followup: bool = False
+    """True for a follow-up the model proposed after the step's own call."""
 
 
 class Decision(Payload):
@@ -88,6 +100,8 @@ class Decision(Payload):
     """The approver's reason (required in spirit for deny/abort)."""
     args: dict[str, JsonValue] | None = None
     """The edited arguments, for `edit`."""
+    diff: dict[str, dict[str, JsonValue]] | None = None
+    """For `edit`: per changed argument, its value before and after."""
 
     @property
     def approved(self) -> bool:
@@ -111,6 +125,8 @@ class ExecutionStarted(Payload):
     """The arguments actually used (the edited ones after an `edit`)."""
     reexecution: bool = False
     """True when re-running, after a restart, an execution that started but never finished."""
+    item: str | None = None
+    """The fan-out item this run is for."""
 
 
 class ExecutionFinished(Payload):
@@ -143,6 +159,10 @@ class ExecutionFinished(Payload):
     """Wall time of the tool run."""
     reexecution: bool = False
     """True when this finishes a re-execution."""
+    item: str | None = None
+    """The fan-out item this run was for."""
+    result_sha256: str | None = Field(default=None, pattern=SHA256_PATTERN)
+    """sha256 of the parsed result (rows) stored as evidence beside the raw output."""
 
 
 class FindingRecorded(Payload):
@@ -159,6 +179,16 @@ class FindingRecorded(Payload):
     """Seq of the execution_finished entry it came from, when one."""
     summary: str = ""
     """One line for humans."""
+    host: str | None = None
+    """The host whose evidence it came from."""
+    finding_kind: str | None = None
+    """ipv4, user, sha256, path, ... (the extractor's kind)."""
+    count: int = Field(default=1, ge=1)
+    """Rows that carried the value."""
+    first_seen: str | None = None
+    """Earliest event timestamp among those rows."""
+    last_seen: str | None = None
+    """Latest event timestamp among those rows."""
 
 
 class ReportWritten(Payload):
@@ -207,6 +237,8 @@ class Refusal(Payload):
     """The tool it named, if any."""
     raw: str = ""
     """The refused proposal as text (untrusted, bounded by the caller)."""
+    attempt_id: str | None = None
+    """`<proposal id>/<attempt>`: which try of which proposal was refused."""
 
 
 class Resumed(Payload):

@@ -7,6 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from agent.case.errors import CaseError
 from playbooks.errors import PlaybookError
 from sandbox.errors import SandboxError
 from tools.errors import CommandRefusedError, InvalidToolArgsError, InventoryError, ToolError, TransportError
@@ -26,6 +27,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cases_cmd",
     "sandbox_cmd",
     "playbook_cmd",
+    "run_cmd",
+    "model_cmd",
 )
 
 
@@ -52,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, CliError):
         return exc.exit_code
-    if isinstance(exc, InvalidToolArgsError | CommandRefusedError | InventoryError | PlaybookError):
+    if isinstance(
+        exc, InvalidToolArgsError | CommandRefusedError | InventoryError | PlaybookError | CaseError
+    ):
         return EXIT_USAGE
     if isinstance(exc, TransportError):
         return EXIT_TARGET
@@ -76,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sleuth: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (CliError, ToolError, PlaybookError, SandboxError) as exc:
+    except (CliError, ToolError, PlaybookError, SandboxError, CaseError) as exc:
         # Located multi-line messages (a playbook's every problem) are printed whole.
         print(f"sleuth: error: {exc or type(exc).__name__}", file=sys.stderr)
         return _exit_code_for(exc)

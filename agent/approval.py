@@ -1,0 +1,100 @@
+"""What a human is asked and how an answer is parsed, shared by the console and (later) the TUI."""
+
+from __future__ import annotations
+
+import json
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+from agent.state import Proposal, Verdict
+
+
+class ApprovalRequest(BaseModel):
+    """The payload of the approval interrupt: one proposal, where it stands, and what was found so far."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    """The case."""
+    step_number: int
+    """1-based position of the step."""
+    step_count: int
+    """Steps in the playbook."""
+    step_title: str
+    """The step's title."""
+    proposal: Proposal
+    """What would run."""
+    validation_note: str | None = None
+    """Why a previous answer was refused (bad edit), shown before asking again."""
+
+
+class Answer(BaseModel):
+    """A human's answer before it is recorded (the ledger gives it a seq and a time)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    verdict: Verdict
+    """approve | edit | deny | skip | abort."""
+    args: dict[str, JsonValue] | None = None
+    """For edit: the complete new args."""
+    reason: str | None = None
+    """Why (required for deny)."""
+
+
+class Approver(Protocol):
+    """Anything that can answer an approval request (console, TUI, a test's scripted stdin)."""
+
+    def ask(self, request: ApprovalRequest) -> Answer:
+        """Return the human's answer; raise ApprovalUnavailableError when no answer can be had."""
+        ...
+
+
+class ApprovalUnavailableError(Exception):
+    """No human answer can be had now (stdin closed); the case stays paused and resumable."""
+
+
+class AnswerSyntaxError(ValueError):
+    """An answer line could not be understood."""
+
+
+HELP = (
+    "answers: a|approve, e|edit {json of changed args}, d|deny REASON, s|skip, b|abort, ?|help "
+    "(edit merges the JSON over the proposed args; a key set to null is removed)"
+)
+
+
+def parse_answer(line: str, proposal: Proposal) -> Answer:
+    """Parse one answer line; edit merges a JSON object of changes over the proposed args."""
+    word, _, rest = line.strip().partition(" ")
+    word, rest = word.lower(), rest.strip()
+    if word in ("a", "approve", "y", "yes"):
+        return Answer(verdict="approve")
+    if word in ("s", "skip"):
+        return Answer(verdict="skip", reason=rest or None)
+    if word in ("b", "abort"):
+        return Answer(verdict="abort", reason=rest or None)
+    if word in ("d", "deny", "n", "no"):
+        if not rest:
+            raise AnswerSyntaxError("deny needs a reason: d REASON")
+        return Answer(verdict="deny", reason=rest)
+    if word in ("e", "edit"):
+        try:
+            changes = json.loads(rest) if rest else None
+        except json.JSONDecodeError as exc:
+            raise AnswerSyntaxError(f"edit needs a JSON object of changed args: {exc.msg}") from exc
+        if not isinstance(changes, dict) or not changes:
+            raise AnswerSyntaxError('edit needs a non-empty JSON object, e.g. e {"max_matches": 50}')
+        merged = {k: v for k, v in {**proposal.args, **changes}.items() if v is not None}
+        return Answer(verdict="edit", args=merged)
+    raise AnswerSyntaxError(f"unknown answer {word!r}; {HELP}")
+
+
+def args_diff(before: dict[str, JsonValue], after: dict[str, JsonValue]) -> dict[str, dict[str, JsonValue]]:
+    """The per-key difference an edit made, as recorded in the ledger."""
+    keys = sorted(set(before) | set(after))
+    return {
+        key: {"before": before.get(key), "after": after.get(key)}
+        for key in keys
+        if before.get(key) != after.get(key)
+    }

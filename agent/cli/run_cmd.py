@@ -1,0 +1,166 @@
+"""`sleuth run`, `sleuth resume`, `sleuth report`: drive a case, pick it up again, print its report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from agent.cli.main import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, CliError
+
+EXIT_PAUSED = 5
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """Add run, resume and report."""
+    run = commands.add_parser(
+        "run",
+        help="open a case and run a playbook against a host or group (every step needs your approval)",
+        description="Open a case and run a playbook. Each proposed tool call is shown and runs only after "
+        "you approve it (answers on the terminal, or one per line on stdin: a, e {json}, d REASON, s, b).",
+    )
+    run.add_argument("playbook", help="playbook id (e.g. linux.ssh.bruteforce) or path to a YAML file")
+    run.add_argument("--target", required=True, help="inventory host or group, or `local`")
+    run.add_argument("--inventory", type=Path, help="inventory YAML (hosts, keys, pinned host keys)")
+    run.add_argument(
+        "--input", action="append", default=[], metavar="K=V", help="playbook input (repeatable)"
+    )
+    run.add_argument(
+        "--backend",
+        choices=["auto", "guided", "local", "openai"],
+        default="auto",
+        help="who proposes: the local model, an OpenAI-compatible server, or the playbook itself "
+        "(guided); auto = the default local model when present, else guided",
+    )
+    run.add_argument("--model", help="model directory or Hugging Face id (local), or model name (openai)")
+    run.add_argument("--base-url", help="OpenAI-compatible server URL (openai backend)")
+    run.add_argument("--console", action="store_true", help="ask each decision on the terminal (the default)")
+    run.add_argument("--approver", help="who approves (default: $USER@host)")
+    run.add_argument("--record", type=Path, metavar="DIR", help="save every tool output as replay fixtures")
+    run.add_argument("--replay", type=Path, metavar="DIR", help="answer tool calls from recorded fixtures")
+    run.add_argument(
+        "--trust-new-host-key", action="store_true", help="pin host keys seen for the first time"
+    )
+    run.add_argument("--approval-ttl", type=float, metavar="SECONDS", help="approvals expire after this long")
+    run.add_argument("--timeout", type=float, default=30.0, help="per-command timeout in seconds")
+    run.add_argument("--intel-db", type=Path, help="intel store (default: the data dir's intel.sqlite)")
+    run.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
+    run.set_defaults(func=_run)
+
+    resume = commands.add_parser(
+        "resume", help="continue an open case where it stopped (crash, pause, Ctrl-C)"
+    )
+    resume.add_argument("case", help="case id or case directory")
+    resume.add_argument("--approver", help="who approves (default: $USER@host)")
+    resume.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
+    resume.set_defaults(func=_resume)
+
+    report = commands.add_parser("report", help="print a closed case's report")
+    report.add_argument("case", help="case id or case directory")
+    report.add_argument("--format", choices=["md", "json"], default="md", help="markdown (default) or JSON")
+    report.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
+    report.set_defaults(func=_report)
+
+
+def _inputs(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise CliError(f"--input {pair!r} is not K=V")
+        out[key] = value
+    return out
+
+
+def _backend(choice: str) -> str:
+    if choice != "auto":
+        return choice
+    from agent.llm.factory import default_model_available
+
+    return "local" if default_model_available() else "guided"
+
+
+def _finish(session: Any, outcome: Any) -> int:
+    case_id = session.case.id
+    if outcome.paused:
+        print(
+            f"sleuth: case {case_id} paused (no answer); continue with: sleuth resume {case_id}",
+            file=sys.stderr,
+        )
+        return EXIT_PAUSED
+    print(f"case {case_id}: {outcome.state.status}; report: {session.case.dir / 'report.md'}")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from agent.case.store import CaseStore
+    from agent.console import ConsoleApprover
+    from agent.runner import drive
+    from agent.session import RunSpec, default_approver, open_case, session_scope
+    from playbooks.library import find_playbook
+
+    backend = _backend(args.backend)
+    spec = RunSpec(
+        playbook_path=str(find_playbook(args.playbook).resolve()),
+        target=args.target,
+        inventory=str(args.inventory.resolve()) if args.inventory else None,
+        inputs=_inputs(args.input),
+        backend=backend,
+        model=args.model,
+        base_url=args.base_url,
+        intel_db=str(args.intel_db) if args.intel_db else None,
+        timeout_s=args.timeout,
+        trust_new_host_keys=args.trust_new_host_key,
+        record_dir=str(args.record.resolve()) if args.record else None,
+        replay_dir=str(args.replay.resolve()) if args.replay else None,
+        approval_ttl_s=args.approval_ttl,
+    )
+    approver = args.approver or default_approver()
+    session = open_case(spec, store=CaseStore(args.case_dir), approver=approver)
+    print(
+        f"case {session.case.id} opened: {session.ctx.playbook.id} on {', '.join(session.initial.hosts)} "
+        f"(backend {backend}, approver {approver})",
+        file=sys.stderr,
+    )
+    with session_scope(session):
+        try:
+            outcome = drive(session.ctx, ConsoleApprover(), session.initial)
+        except KeyboardInterrupt:
+            print(f"sleuth: interrupted; continue with: sleuth resume {session.case.id}", file=sys.stderr)
+            return 130
+        return _finish(session, outcome)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from agent.case.meta import read_meta
+    from agent.case.store import CaseStore
+    from agent.console import ConsoleApprover
+    from agent.runner import drive
+    from agent.session import default_approver, reopen_case, session_scope
+
+    store = CaseStore(args.case_dir)
+    meta = read_meta(store.case_dir(args.case))
+    if meta.status != "open":
+        raise CliError(
+            f"case {meta.id} is {meta.status}; nothing to resume (see `sleuth report {meta.id}`)", EXIT_USAGE
+        )
+    approver = args.approver or default_approver()
+    session = reopen_case(args.case, store=store, approver=approver)
+    with session_scope(session):
+        outcome = drive(session.ctx, ConsoleApprover(), session.initial)
+        return _finish(session, outcome)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from agent.case.store import CaseStore
+
+    case_dir = CaseStore(args.case_dir).case_dir(args.case)
+    path = case_dir / ("report.json" if args.format == "json" else "report.md")
+    if not path.is_file():
+        raise CliError(
+            f"case {args.case} has no report yet (is it still open? `sleuth resume {args.case}`)",
+            EXIT_CHECK_FAILED,
+        )
+    sys.stdout.write(path.read_text(encoding="utf-8"))
+    return EXIT_OK

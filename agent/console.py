@@ -1,0 +1,60 @@
+"""The terminal approval console: shows a proposal, reads one answer line (a person or a script on stdin)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TextIO
+
+from agent.approval import (
+    HELP,
+    Answer,
+    AnswerSyntaxError,
+    ApprovalRequest,
+    ApprovalUnavailableError,
+    parse_answer,
+)
+
+
+class ConsoleApprover:
+    """Asks on a terminal (or reads answers piped on stdin); EOF means no answer: the case pauses."""
+
+    def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        self.stdin = stdin or sys.stdin
+        self.out = stdout or sys.stderr
+
+    def show(self, request: ApprovalRequest) -> None:
+        """Print the proposal: step, tool, hosts, items, args, rationale."""
+        p = request.proposal
+        w = self.out.write
+        w(f"\n── step {request.step_number}/{request.step_count} · {p.step_id} — {request.step_title}\n")
+        kind = "follow-up proposed by the model" if p.followup else f"proposed by {p.source}"
+        w(f"   {p.id}: {p.tool} ({kind})\n")
+        w(f"   hosts  {', '.join(p.hosts)}\n")
+        if p.items:
+            w(f"   items  {len(p.items)}: {', '.join(p.items)}\n")
+        w(f"   args   {json.dumps(p.args, sort_keys=True, ensure_ascii=False)}\n")
+        if p.rationale:
+            w(f"   why    {p.rationale}\n")
+        if request.validation_note:
+            w(f"   ! {request.validation_note}\n")
+
+    def ask(self, request: ApprovalRequest) -> Answer:
+        """Show the request and read answers until one parses."""
+        self.show(request)
+        while True:
+            self.out.write("   [a]pprove [e]dit [d]eny [s]kip a[b]ort ? ")
+            self.out.flush()
+            line = self.stdin.readline()
+            if not line:
+                raise ApprovalUnavailableError("no answer on stdin (end of input)")
+            if line.strip() in ("?", "help", "h"):
+                self.out.write(f"   {HELP}\n")
+                continue
+            try:
+                answer = parse_answer(line, request.proposal)
+            except AnswerSyntaxError as exc:
+                self.out.write(f"   ! {exc}\n")
+                continue
+            self.out.write(f"   → {answer.verdict}\n")
+            return answer

@@ -1,0 +1,40 @@
+"""The run context: every dependency of the graph's nodes. It never goes into a checkpoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent.executor import Executor
+from agent.faults import CrashPlan
+from agent.journal import Journal
+from agent.proposers.base import Proposer
+from playbooks.catalogue import Catalogue
+from playbooks.schema import Playbook
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Limits of one run."""
+
+    max_refusals: int = 3
+    """Model proposals refused in a row before the playbook's own proposal is used."""
+    max_followups: int = 5
+    """Follow-up calls the model may propose per step, beyond each follow-up's own max_calls."""
+    approval_ttl_s: float | None = None
+    """An approval older than this is not executed (asked again); None: no expiry."""
+    evidence_chars: int = 6000
+    """Characters of evidence shown to the model per step (the rest is summarised)."""
+
+
+@dataclass
+class RunContext:
+    """What nodes need: the case journal, the playbook, how to propose and run, who approves."""
+
+    journal: Journal
+    playbook: Playbook
+    catalogue: Catalogue
+    executor: Executor
+    proposer: Proposer
+    approver: str
+    settings: RunSettings = field(default_factory=RunSettings)
+    crash: CrashPlan = field(default_factory=CrashPlan)

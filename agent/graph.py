@@ -1,0 +1,57 @@
+"""Wiring only: the investigation graph, built by a factory (never compiled at import)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Checkpointer
+
+from agent.context import RunContext
+from agent.nodes.advance import advance
+from agent.nodes.analyse import analyse
+from agent.nodes.approve import approve
+from agent.nodes.execute import execute
+from agent.nodes.plan import plan
+from agent.nodes.propose import propose
+from agent.nodes.report import report
+from agent.routes import (
+    route_after_advance,
+    route_after_analyse,
+    route_after_approve,
+    route_after_execute,
+    route_after_plan,
+    route_after_propose,
+)
+from agent.state import CaseState
+
+
+def build_graph(*, total_steps: int, proposer_name: str) -> StateGraph[CaseState, RunContext, Any, Any]:
+    """plan -> propose -> approve (interrupt) -> execute -> analyse -> (propose | advance) ... -> report."""
+    graph: StateGraph[CaseState, RunContext, Any, Any] = StateGraph(CaseState, context_schema=RunContext)
+    graph.add_node("plan", plan)
+    graph.add_node("propose", propose)
+    graph.add_node("approve", approve)
+    graph.add_node("execute", execute)
+    graph.add_node("analyse", analyse)
+    graph.add_node("advance", advance)
+    graph.add_node("report", report)
+    graph.add_edge(START, "plan")
+    graph.add_conditional_edges(
+        "plan", partial(route_after_plan, total_steps=total_steps), ["propose", "report"]
+    )
+    graph.add_conditional_edges("propose", route_after_propose, ["approve", "advance"])
+    graph.add_conditional_edges("approve", route_after_approve, ["execute", "propose", "advance"])
+    graph.add_conditional_edges("execute", route_after_execute, ["analyse", "propose"])
+    graph.add_conditional_edges(
+        "analyse", partial(route_after_analyse, proposer_name=proposer_name), ["propose", "advance"]
+    )
+    graph.add_conditional_edges("advance", route_after_advance, ["plan", "report"])
+    graph.add_edge("report", END)
+    return graph
+
+
+def compile_graph(graph: StateGraph[CaseState, RunContext, Any, Any], checkpointer: Checkpointer) -> Any:
+    """Compile with a checkpointer (SqliteSaver per case)."""
+    return graph.compile(checkpointer=checkpointer)

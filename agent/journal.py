@@ -1,0 +1,140 @@
+"""The case's ledger seen by the graph: appends that are idempotent across crashes, and lookups by key.
+
+LangGraph re-runs a node that was cut short, so every ledger write a node makes goes through here:
+a write whose key is already in the ledger is not repeated, and the entry already there is returned.
+The index is rebuilt from `ledger.jsonl` when a process opens the case, so it survives SIGKILL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import JsonValue
+
+from agent.case.entry import LedgerEntry
+from agent.case.ledger import iter_entries
+from agent.case.payloads import (
+    Decision,
+    ExecutionFinished,
+    ExecutionStarted,
+    FindingRecorded,
+    LedgerKind,
+    Note,
+    Observation,
+    Payload,
+    Proposal,
+    Refusal,
+)
+from agent.case.store import Case
+
+
+def _key(entry: LedgerEntry) -> str | None:
+    """The identity of an entry for idempotency (None: never deduplicated)."""
+    return _key_of(entry.kind, entry.data)
+
+
+def _key_of(kind: LedgerKind, data: dict[str, JsonValue]) -> str | None:
+    match kind:
+        case LedgerKind.PROPOSAL:
+            return f"proposal:{data.get('proposal_id')}"
+        case LedgerKind.DECISION:
+            return f"decision:{data.get('proposal_seq')}"
+        case LedgerKind.EXECUTION_STARTED:
+            run = f"{data.get('host')}:{data.get('item')}:{data.get('reexecution')}"
+            return f"started:{data.get('decision_seq')}:{run}"
+        case LedgerKind.EXECUTION_FINISHED:
+            return f"finished:{data.get('started_seq')}"
+        case LedgerKind.OBSERVATION:
+            return f"observation:{data.get('started_seq')}"
+        case LedgerKind.FINDING:
+            return f"finding:{data.get('name')}:{data.get('value')}:{data.get('host')}"
+        case LedgerKind.REFUSAL:
+            return f"refusal:{data.get('attempt_id')}"
+        case LedgerKind.NOTE:
+            return f"note:{data.get('text')}"
+        case LedgerKind.REPORT:
+            return "report"
+        case LedgerKind.CASE_CLOSED:
+            return "case_closed"
+        case _:
+            return None
+
+
+def payload_key(payload: Payload) -> str | None:
+    """The idempotency key a payload will have once written."""
+    return _key_of(payload.kind, payload.model_dump(mode="json"))
+
+
+@dataclass
+class Journal:
+    """A case's ledger with an in-memory index by idempotency key."""
+
+    case: Case
+    by_key: dict[str, LedgerEntry] = field(default_factory=dict)
+    started_by_decision: dict[int, list[LedgerEntry]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, case: Case) -> Journal:
+        """Index every entry already in the case's ledger."""
+        journal = cls(case)
+        for entry in iter_entries(case.ledger.path):
+            journal._index(entry)
+        return journal
+
+    def _index(self, entry: LedgerEntry) -> None:
+        key = _key(entry)
+        if key is not None:
+            self.by_key.setdefault(key, entry)
+        if entry.kind == LedgerKind.EXECUTION_STARTED:
+            decision_seq = int(entry.data["decision_seq"])  # type: ignore[arg-type]
+            self.started_by_decision.setdefault(decision_seq, []).append(entry)
+
+    def record(self, payload: Payload, *, actor: str) -> LedgerEntry:
+        """Append the payload unless an entry with the same key exists; return the entry in the ledger."""
+        key = payload_key(payload)
+        if key is not None and key in self.by_key:
+            return self.by_key[key]
+        entry = self.case.ledger.append(payload, actor=actor)
+        self._index(entry)
+        return entry
+
+    def find(self, key: str) -> LedgerEntry | None:
+        """The entry with this idempotency key, if recorded."""
+        return self.by_key.get(key)
+
+    def proposal(self, proposal_id: str) -> LedgerEntry | None:
+        """The recorded proposal with this id."""
+        return self.find(f"proposal:{proposal_id}")
+
+    def decision(self, proposal_seq: int) -> LedgerEntry | None:
+        """The recorded decision on a proposal."""
+        return self.find(f"decision:{proposal_seq}")
+
+    def runs(
+        self, decision_seq: int, host: str, item: str | None
+    ) -> tuple[LedgerEntry | None, LedgerEntry | None]:
+        """The last execution_started for (decision, host, item) and its execution_finished, if any."""
+        starts = [
+            e
+            for e in self.started_by_decision.get(decision_seq, [])
+            if e.data.get("host") == host and e.data.get("item") == item
+        ]
+        if not starts:
+            return None, None
+        last = starts[-1]
+        done = self.find(f"finished:{last.seq}") or self.find(f"observation:{last.seq}")
+        return last, done
+
+
+__all__ = [
+    "Decision",
+    "ExecutionFinished",
+    "ExecutionStarted",
+    "FindingRecorded",
+    "Journal",
+    "Note",
+    "Observation",
+    "Proposal",
+    "Refusal",
+    "payload_key",
+]

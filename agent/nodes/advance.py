@@ -1,0 +1,30 @@
+"""advance: close the current step with its outcome and move the cursor to the next one."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agent.context import RunContext
+from agent.nodes.common import Update, current_step
+from agent.state import CaseState, StepOutcome
+
+
+def advance(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+    """Record how the step ended (done, denied, skipped, failed, aborted) and step forward."""
+    step = current_step(state, runtime.context)
+    status = state.step_status or "skipped"
+    note = (
+        state.decision.reason
+        if state.decision and state.decision.verdict in ("deny", "skip", "abort")
+        else None
+    )
+    outcome = StepOutcome(step_id=step.id, status=status, proposals=tuple(state.step_proposal_ids), note=note)
+    update: Update = {
+        "outcomes": [*state.outcomes, outcome],
+        "step_index": state.step_index + 1,
+        "proposal": None,
+        "decision": None,
+    }
+    if status == "aborted":
+        update["status"] = "aborted"
+    return update

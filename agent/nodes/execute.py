@@ -1,0 +1,162 @@
+"""execute: run an approved proposal on every host (and item), store the output as evidence, record each run.
+
+Crash safety: a run whose execution_finished (or observation) is in the ledger is never repeated;
+a run whose execution_started is there without an end is re-run under the same recorded approval
+and flagged `reexecution` in the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from langgraph.runtime import Runtime
+from pydantic import JsonValue
+
+from agent.case.entry import LedgerEntry
+from agent.context import RunContext
+from agent.decisions import args_diff_values
+from agent.journal import ExecutionFinished, ExecutionStarted, Note, Observation
+from agent.nodes.common import Update
+from agent.state import CaseState, Decision, Execution, Proposal
+from tools.base import ToolResult
+from tools.errors import ToolError
+
+
+def _args_for(proposal: Proposal, decision: Decision, item: str | None) -> dict[str, JsonValue]:
+    base = proposal.item_args[item] if item is not None and proposal.item_args else proposal.args
+    if decision.verdict == "edit" and decision.args is not None:
+        return (
+            {**base, **args_diff_values(proposal.args, decision.args)}
+            if item is not None
+            else dict(decision.args)
+        )
+    return dict(base)
+
+
+def _from_entries(ctx: RunContext, proposal: Proposal, start: LedgerEntry, end: LedgerEntry) -> Execution:
+    started = ExecutionStarted.model_validate(start.data)
+    common = {
+        "proposal_id": proposal.id,
+        "host": started.host,
+        "item": started.item,
+        "tool": started.tool,
+        "args": started.args,
+        "reexecution": started.reexecution,
+        "ledger_seq": end.seq,
+    }
+    if end.kind == "observation":
+        obs = Observation.model_validate(end.data)
+        return Execution(**common, error=obs.message, error_kind=obs.error)
+    fin = ExecutionFinished.model_validate(end.data)
+    argv = tuple(c.argv for c in fin.commands) or ((fin.argv,) if fin.argv else ())
+    return Execution(
+        **common,
+        argv=argv,
+        evidence_sha256=fin.output_sha256,
+        result_sha256=fin.result_sha256,
+        truncated=fin.truncated,
+        rows=_row_count(ctx, fin.result_sha256),
+    )
+
+
+def _row_count(ctx: RunContext, result_sha256: str | None) -> int:
+    if result_sha256 is None:
+        return 0
+    rows = json.loads(ctx.journal.case.evidence.get(result_sha256)).get("rows", [])
+    return len(rows) if isinstance(rows, list) else 0
+
+
+def _expired(decision: Decision, ctx: RunContext) -> bool:
+    ttl = ctx.settings.approval_ttl_s
+    return ttl is not None and (datetime.now(UTC) - decision.decided_at).total_seconds() > ttl
+
+
+def execute(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+    """Run the approved call everywhere it was approved for; tool errors become observations."""
+    ctx = runtime.context
+    proposal, decision = state.proposal, state.decision
+    if proposal is None or decision is None or decision.verdict not in ("approve", "edit"):
+        raise RuntimeError("execute reached without an approved proposal")
+    if ctx.journal.decision(proposal.ledger_seq) is None:  # the structural guarantee: no approval, no run
+        raise RuntimeError(f"no recorded approval for proposal {proposal.id}; refusing to execute")
+    if _expired(decision, ctx) and not any(
+        ctx.journal.runs(decision.ledger_seq, h, None)[0] for h in proposal.hosts
+    ):
+        ctx.journal.record(
+            Note(text=f"approval of {proposal.id} expired before it ran; asking again"), actor="system"
+        )
+        return {"proposal": None, "decision": None, "own_call_done": proposal.followup, "step_status": None}
+    runs: list[Execution] = []
+    for host in proposal.hosts:
+        for item in proposal.items or (None,):
+            runs.append(_run_one(ctx, proposal, decision, host, item))
+    update: Update = {"executions": [*state.executions, *runs]}
+    if not proposal.followup:
+        update["step_status"] = "done" if any(r.error is None for r in runs) else "failed"
+    return update
+
+
+def _run_one(
+    ctx: RunContext, proposal: Proposal, decision: Decision, host: str, item: str | None
+) -> Execution:
+    journal = ctx.journal
+    start, end = journal.runs(decision.ledger_seq, host, item)
+    if start is not None and end is not None:
+        return _from_entries(ctx, proposal, start, end)  # finished before a crash: not repeated
+    args = _args_for(proposal, decision, item)
+    start = journal.record(
+        ExecutionStarted(
+            decision_seq=decision.ledger_seq,
+            proposal_seq=proposal.ledger_seq,
+            tool=proposal.tool,
+            host=host,
+            args=args,
+            item=item,
+            reexecution=start is not None,
+        ),
+        actor="system",
+    )
+    reexecution = bool(start.data.get("reexecution"))
+    ctx.crash.reached("execute:started")
+    try:
+        result = ctx.executor.run(proposal.tool, args, host)
+    except ToolError as exc:
+        end = journal.record(
+            Observation(
+                tool=proposal.tool, error=type(exc).__name__, message=str(exc), started_seq=start.seq
+            ),
+            actor="system",
+        )
+        return _from_entries(ctx, proposal, start, end)
+    ctx.crash.reached("execute:ran")
+    end = _record_result(ctx, start, result, host=host, item=item, reexecution=reexecution)
+    return _from_entries(ctx, proposal, start, end)
+
+
+def _record_result(
+    ctx: RunContext, start: LedgerEntry, result: ToolResult, *, host: str, item: str | None, reexecution: bool
+) -> LedgerEntry:
+    evidence = ctx.journal.case.evidence
+    raw = evidence.put(result.raw)
+    parsed = evidence.put(result.model_dump_json().encode("utf-8"))
+    return ctx.journal.record(
+        ExecutionFinished(
+            started_seq=start.seq,
+            tool=result.tool,
+            host=host,
+            host_key_fingerprint=result.host_key_fingerprint,
+            argv=result.argv,
+            commands=result.commands,
+            exit_status=result.commands[0].exit_status if result.commands else 0,
+            output_sha256=raw.sha256,
+            bytes=len(result.raw),
+            truncated=result.truncated,
+            evidence=raw.relpath,
+            duration_s=result.duration_s,
+            reexecution=reexecution,
+            item=item,
+            result_sha256=parsed.sha256,
+        ),
+        actor="system",
+    )

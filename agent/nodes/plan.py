@@ -1,0 +1,43 @@
+"""plan: find the next step to run, recording the steps whose condition does not hold."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from agent.context import RunContext
+from agent.journal import Note
+from agent.nodes.common import Update, findings_by_name
+from agent.state import CaseState, StepOutcome
+from playbooks.routing import condition_holds, fanout_items
+
+
+def plan(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+    """Move to the next runnable step (or past the last one), resetting the per-step counters."""
+    ctx = runtime.context
+    steps = ctx.playbook.steps
+    findings = findings_by_name(state.findings)
+    outcomes = list(state.outcomes)
+    index = state.step_index
+    while index < len(steps):
+        step = steps[index]
+        reason = None
+        if not condition_holds(step, findings):
+            reason = f"condition not met: {step.when.model_dump_json() if step.when else ''}"
+        elif fanout_items(step, findings) == []:
+            reason = f"nothing to fan out over: finding {step.for_each!r} is empty"
+        if reason is None:
+            break
+        ctx.journal.record(Note(text=f"step {step.id} skipped, {reason}"), actor="playbook")
+        outcomes.append(StepOutcome(step_id=step.id, status="condition_false", note=reason))
+        index += 1
+    return {
+        "step_index": index,
+        "step_proposals": 0,
+        "own_call_done": False,
+        "followups_used": {},
+        "step_status": None,
+        "step_proposal_ids": [],
+        "proposal": None,
+        "decision": None,
+        "outcomes": outcomes,
+    }

@@ -1,0 +1,166 @@
+"""propose: ask for one call inside the step's allowance; anything else is refused before a human sees it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langgraph.runtime import Runtime
+from pydantic import JsonValue
+
+from agent.context import RunContext
+from agent.journal import Proposal as ProposalEntry
+from agent.journal import Refusal
+from agent.nodes.common import Update, bound_inputs, current_step, findings_by_name, step_view
+from agent.proposers.base import Call, Done, ModelOutputError
+from agent.proposers.guided import GuidedProposer
+from agent.state import CaseState, Proposal, ProposalSource
+from playbooks.allowance import check_proposal
+from playbooks.binding import resolve_args
+from playbooks.errors import PlaybookError, ProposalRejectedError
+from playbooks.routing import fanout_items
+from playbooks.schema import Step
+
+
+def _validated(step: Step, tool: str, args: dict[str, Any], ctx: RunContext) -> dict[str, JsonValue]:
+    model = check_proposal(step, tool, args, ctx.catalogue)
+    return model.model_dump(mode="json", exclude_unset=True)
+
+
+def _refusal_detail(raw: str, step: Step, ctx: RunContext) -> tuple[str | None, str | None]:
+    """The tool a garbage answer named and why the allowance refuses it, when that can be told."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None, None
+    if not isinstance(data, dict) or not isinstance(data.get("tool"), str):
+        return None, None
+    tool = data["tool"][:80]
+    args = data.get("args")
+    try:
+        check_proposal(step, tool, args if isinstance(args, dict) else {}, ctx.catalogue)
+    except ProposalRejectedError as exc:
+        return tool, str(exc)
+    return tool, None
+
+
+def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+    """Record one proposal (reusing a recorded one after a crash), or note the step is done."""
+    ctx = runtime.context
+    step = current_step(state, ctx)
+    proposal_id = f"{step.id}#{state.step_proposals + 1}"
+    findings = findings_by_name(state.findings)
+    inputs = bound_inputs(state)
+    items = fanout_items(step, findings) if not state.own_call_done else None
+    try:
+        item_args = {i: resolve_args(step, inputs, findings, i) for i in items} if items else None
+        default_args = next(iter(item_args.values())) if item_args else resolve_args(step, inputs, findings)
+    except PlaybookError as exc:
+        ctx.journal.record(
+            Refusal(reason=f"step {step.id}: {exc}", tool=step.tool, attempt_id=f"{proposal_id}/args"),
+            actor="playbook",
+        )
+        return {"proposal": None, "own_call_done": True, "step_status": "failed"}
+
+    if state.own_call_done and (
+        not step.followups or sum(state.followups_used.values()) >= ctx.settings.max_followups
+    ):
+        return {"proposal": None}
+    recorded = ctx.journal.proposal(proposal_id)
+    if recorded is not None:  # re-run after a crash: the proposal stands, the model is not asked again
+        stored = ProposalEntry.model_validate(recorded.data)
+        return _update(state, _proposal(proposal_id, step, stored, recorded.seq))
+
+    answer: Call | Done | None = None
+    source: ProposalSource = "model" if ctx.proposer.name != "guided" else "playbook"
+    feedback: str | None = None
+    fan_out = item_args is not None
+    for attempt in range(1, ctx.settings.max_refusals + 1):
+        view = step_view(state, ctx, dict(default_args), feedback=feedback)
+        try:
+            answer = ctx.proposer.propose(view)
+            if isinstance(answer, Call):
+                if (
+                    fan_out
+                ):  # a fan-out's args come from the playbook, per item; the model may not change them
+                    answer = answer.model_copy(update={"tool": step.tool, "args": dict(default_args)})
+                answer = answer.model_copy(
+                    update={"args": _validated(step, answer.tool, dict(answer.args), ctx)}
+                )
+            break
+        except (ModelOutputError, ProposalRejectedError) as exc:
+            raw = exc.raw if isinstance(exc, ModelOutputError) else ""
+            tool, precise = _refusal_detail(raw, step, ctx)
+            feedback = precise or str(exc)
+            ctx.journal.record(
+                Refusal(reason=feedback, tool=tool, raw=raw, attempt_id=f"{proposal_id}/{attempt}"),
+                actor="model",
+            )
+            answer = None
+    if answer is None:
+        answer = GuidedProposer().propose(step_view(state, ctx, dict(default_args), feedback=None))
+        source = "fallback"
+    if isinstance(answer, Done):
+        return {"proposal": None, "own_call_done": True}
+
+    followup = state.own_call_done
+    if not followup and answer.tool == step.tool and source == "fallback":
+        answer = answer.model_copy(update={"args": _validated(step, step.tool, dict(answer.args), ctx)})
+    payload = ProposalEntry(
+        tool=answer.tool,
+        args=dict(answer.args),
+        host=state.hosts[0],
+        step_id=step.id,
+        source=source,
+        rationale=answer.rationale[:2000],
+        proposal_id=proposal_id,
+        hosts=state.hosts,
+        items=tuple(items) if items and not followup else None,
+        item_args={k: {a: _json(v) for a, v in args.items()} for k, args in item_args.items()}
+        if item_args and not followup
+        else None,
+        cites=answer.cites,
+        followup=followup,
+    )
+    entry = ctx.journal.record(payload, actor=source)
+    return _update(state, _proposal(proposal_id, step, payload, entry.seq))
+
+
+def _json(value: object) -> JsonValue:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    return str(value)
+
+
+def _proposal(proposal_id: str, step: Step, entry: ProposalEntry, seq: int) -> Proposal:
+    return Proposal(
+        id=proposal_id,
+        step_id=step.id,
+        tool=entry.tool,
+        args=entry.args,
+        rationale=entry.rationale,
+        cites=entry.cites,
+        source="fallback"
+        if entry.source == "fallback"
+        else ("model" if entry.source == "model" else "playbook"),
+        followup=entry.followup,
+        hosts=entry.hosts or (entry.host,),
+        items=entry.items,
+        item_args=entry.item_args,
+        ledger_seq=seq,
+    )
+
+
+def _update(state: CaseState, proposal: Proposal) -> Update:
+    used = dict(state.followups_used)
+    if proposal.followup:
+        used[proposal.tool] = used.get(proposal.tool, 0) + 1
+    return {
+        "proposal": proposal,
+        "decision": None,
+        "step_proposals": state.step_proposals + 1,
+        "step_proposal_ids": [*state.step_proposal_ids, proposal.id],
+        "followups_used": used,
+    }

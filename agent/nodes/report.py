@@ -1,0 +1,51 @@
+"""report: write report.md/json, record their hashes, close the case."""
+
+from __future__ import annotations
+
+import hashlib
+
+from langgraph.runtime import Runtime
+
+from agent.case.meta import write_meta
+from agent.case.payloads import ReportWritten
+from agent.context import RunContext
+from agent.journal import Note
+from agent.nodes.common import Update
+from agent.report import ReportClaimError, build_report, check_claims, write_report
+from agent.state import CaseState
+
+
+def report(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+    """Build and check the report, write it, and close the case in the ledger and case.json."""
+    ctx = runtime.context
+    case = ctx.journal.case
+    final = state.model_copy(update={"status": "aborted" if state.status == "aborted" else "closed"})
+    built = build_report(case.dir, ctx.playbook, final)
+    try:
+        check_claims(built, case.evidence)
+    except ReportClaimError as exc:
+        ctx.journal.record(Note(text=f"report refused: {exc}"), actor="system")
+        raise
+    json_path, md_path = write_report(case.dir, built)
+    ctx.journal.record(
+        ReportWritten(
+            markdown_sha256=hashlib.sha256(md_path.read_bytes()).hexdigest(),
+            json_sha256=hashlib.sha256(json_path.read_bytes()).hexdigest(),
+            claims=len(built.findings),
+        ),
+        actor="system",
+    )
+    if ctx.journal.find("case_closed") is None:
+        case.close(
+            "aborted" if final.status == "aborted" else "closed",
+            actor=ctx.approver,
+            reason="aborted by the approver" if final.status == "aborted" else "playbook completed",
+        )
+    elif case.meta.head_seq is None:  # closed in the ledger before a crash, case.json not yet updated
+        closed = ctx.journal.find("case_closed")
+        assert closed is not None
+        case.meta = case.meta.model_copy(
+            update={"status": closed.data.get("status"), "head_seq": closed.seq, "head_hash": closed.hash}
+        )
+        write_meta(case.dir, case.meta)
+    return {"status": final.status}

@@ -1,0 +1,88 @@
+"""The proposer interface: given what a step allows and what was found, propose one call or say done."""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+from playbooks.schema import Step
+
+
+class EvidenceExcerpt(BaseModel):
+    """A bounded excerpt of one execution's output, shown to a model as untrusted data."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sha256: str
+    """Content address of the full evidence."""
+    tool: str
+    """Tool that produced it."""
+    host: str
+    """Host it came from."""
+    text: str
+    """The excerpt (attacker-controlled text)."""
+
+
+class StepView(BaseModel):
+    """What a proposer sees of the current step."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: Step
+    """The playbook step."""
+    step_number: int
+    """1-based position."""
+    step_count: int
+    """Steps in the playbook."""
+    default_args: dict[str, JsonValue]
+    """The step's own args with references resolved (what guided mode proposes)."""
+    own_call_done: bool
+    """Whether the step's own call was already decided: then only follow-ups (or done) remain."""
+    followups_left: dict[str, int]
+    """Follow-up tool -> calls still allowed."""
+    findings: dict[str, list[str]]
+    """Findings so far, by name."""
+    evidence: tuple[EvidenceExcerpt, ...] = ()
+    """Output of this step's executions so far."""
+    feedback: str | None = None
+    """Why the previous proposal was refused (for the model's retry)."""
+
+
+class Call(BaseModel):
+    """Propose one tool call."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Literal["call"] = "call"
+    tool: str
+    args: dict[str, JsonValue]
+    rationale: str
+    cites: tuple[str, ...] = ()
+
+
+class Done(BaseModel):
+    """Nothing more to run in this step."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Literal["done"] = "done"
+    rationale: str = ""
+
+
+class ModelOutputError(Exception):
+    """The model's output was not a valid proposal (garbage, wrong shape); `raw` holds it, bounded."""
+
+    def __init__(self, message: str, *, raw: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw[:2000]
+
+
+class Proposer(Protocol):
+    """Proposes the next call of a step."""
+
+    name: str
+
+    def propose(self, view: StepView) -> Call | Done:
+        """One call inside the step's allowance, or Done; may raise ModelOutputError."""
+        ...

@@ -1,0 +1,55 @@
+"""Model mode: a langchain-core chat model proposes, under the JSON Schema of what the step allows."""
+
+from __future__ import annotations
+
+import json
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel, ValidationError
+
+from agent.actions import DoneAnswer, answer_adapter
+from agent.prompts import messages_for
+from agent.proposers.base import Call, Done, ModelOutputError, StepView
+from playbooks.catalogue import Catalogue
+from playbooks.schema import Playbook
+
+
+class ChatProposer:
+    """Asks the model for one JSON answer; constrained backends cannot produce anything else."""
+
+    name = "model"
+
+    def __init__(
+        self, model: BaseChatModel, playbook: Playbook, catalogue: Catalogue, *, evidence_chars: int = 6000
+    ) -> None:
+        self.model = model
+        self.playbook = playbook
+        self.catalogue = catalogue
+        self.evidence_chars = evidence_chars
+
+    def propose(self, view: StepView) -> Call | Done:
+        """Invoke the model with the allowed-answer schema; parse and validate what it says."""
+        adapter = answer_adapter(view, self.catalogue)
+        schema = adapter.json_schema()
+        messages = messages_for(self.playbook, view, evidence_chars=self.evidence_chars)
+        response_format = {
+            "type": "json_schema",
+            "json_schema": {"name": "answer", "schema": schema, "strict": True},
+        }
+        reply = self.model.invoke(messages, response_format=response_format)
+        raw = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+        try:
+            parsed = adapter.validate_json(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "answer"
+            raise ModelOutputError(
+                f"model answer is not an allowed action ({where}: {first['msg']})", raw=raw
+            ) from exc
+        if isinstance(parsed, DoneAnswer):
+            return Done(rationale=parsed.rationale)
+        assert isinstance(parsed, BaseModel)
+        data = parsed.model_dump(mode="json")
+        return Call(
+            tool=data["tool"], args=data["args"], rationale=data["rationale"], cites=tuple(data["cites"])
+        )

@@ -1,0 +1,87 @@
+"""Drive a case: open or resume it, run the graph, answer each approval interrupt, until it ends or pauses.
+
+A decision is written to the ledger the moment the human gives it, before the graph resumes; after a
+crash, a pending approval whose decision is already in the ledger is resumed with it, never re-asked.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.types import Command
+
+from agent.approval import Answer, ApprovalRequest, ApprovalUnavailableError, Approver
+from agent.case.store import CHECKPOINTS_FILE, Case
+from agent.context import RunContext
+from agent.decisions import AnswerRejectedError, record_decision, recorded_decision, validate_answer
+from agent.graph import build_graph, compile_graph
+from agent.state import CaseState
+
+STATE_RECORDS = ("CaseState", "Proposal", "Decision", "Execution", "Finding", "StepOutcome")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a drive ended: the final state, or paused waiting for a human."""
+
+    state: CaseState | None
+    """Final state when the graph reached its end."""
+    paused: bool
+    """True when no answer could be had (the case stays open and resumable)."""
+
+
+@contextmanager
+def checkpointer(case: Case) -> Iterator[SqliteSaver]:
+    """The case's SqliteSaver (one file per case)."""
+    conn = sqlite3.connect(case.dir / CHECKPOINTS_FILE, check_same_thread=False)
+    # Only our own state records may be revived from a checkpoint (LangGraph's msgpack allowlist).
+    allowed = [("agent.state", name) for name in STATE_RECORDS]
+    try:
+        yield SqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=allowed))
+    finally:
+        conn.close()
+
+
+def _ask(approver: Approver, request: ApprovalRequest, ctx: RunContext) -> Answer:
+    while True:
+        answer = approver.ask(request)
+        try:
+            return validate_answer(answer, request.proposal, ctx.playbook, ctx.catalogue)
+        except AnswerRejectedError as exc:
+            request = request.model_copy(update={"validation_note": f"answer refused: {exc}"})
+
+
+def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> RunOutcome:
+    """Run (or continue) the case's graph; `initial` None continues from the last checkpoint."""
+    graph = build_graph(total_steps=len(ctx.playbook.steps), proposer_name=ctx.proposer.name)
+    config: Any = {"configurable": {"thread_id": ctx.journal.case.id}}
+    with checkpointer(ctx.journal.case) as saver:
+        app = compile_graph(graph, saver)
+        snapshot = app.get_state(config)
+        payload: Any = initial if not snapshot.values else None
+        if payload is None and not snapshot.values:
+            raise RuntimeError("nothing to resume: the case has no checkpoint and no initial state")
+        while True:
+            for update in app.stream(payload, config, context=ctx, durability="sync", stream_mode="updates"):
+                for node in update:
+                    if not node.startswith("__"):
+                        ctx.crash.reached(f"after:{node}")
+            snapshot = app.get_state(config)
+            if not snapshot.interrupts:
+                return RunOutcome(state=CaseState.model_validate(snapshot.values), paused=False)
+            request = ApprovalRequest.model_validate(snapshot.interrupts[0].value)
+            decision = recorded_decision(ctx.journal, request.proposal)
+            if decision is None:
+                try:
+                    answer = _ask(approver, request, ctx)
+                except ApprovalUnavailableError:
+                    return RunOutcome(state=None, paused=True)
+                decision = record_decision(ctx.journal, request.proposal, answer, approver=ctx.approver)
+            resume = Answer(verdict=decision.verdict, args=decision.args, reason=decision.reason)
+            payload = Command(resume=resume.model_dump(mode="json"))

@@ -1,0 +1,218 @@
+"""Opening and reopening cases: what a run needs (run.json beside the ledger) and its context."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+from agent.case.fsutil import atomic_write
+from agent.case.payloads import Resumed
+from agent.case.store import Case, CaseStore
+from agent.context import RunContext, RunSettings
+from agent.executor import Executor, LiveExecutor, RecordingExecutor, ReplayExecutor
+from agent.faults import CrashPlan
+from agent.journal import Journal
+from agent.proposers.base import Proposer
+from agent.proposers.chat import ChatProposer
+from agent.proposers.guided import GuidedProposer
+from agent.state import CaseState
+from playbooks.binding import bind_inputs
+from playbooks.catalogue import Catalogue
+from playbooks.runtime import load_playbook
+from playbooks.schema import Playbook
+from tools.intel.store import IntelStore
+from tools.inventory import load_inventory
+from tools.settings import data_dir
+from tools.targets import Targets
+
+RUN_FILE = "run.json"
+Backend = Literal["guided", "local", "openai"]
+
+
+class RunSpec(BaseModel):
+    """How a case runs; saved as run.json so `sleuth resume` rebuilds the same context."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    playbook_path: str
+    """The playbook file."""
+    target: str
+    """Host, group, or `local`, as given."""
+    inventory: str | None = None
+    """Inventory file for SSH targets."""
+    inputs: dict[str, str] = {}
+    """Raw `--input k=v` values."""
+    backend: Backend = "guided"
+    """Who proposes."""
+    model: str | None = None
+    """Model path or id (local) or name (openai)."""
+    base_url: str | None = None
+    """OpenAI-compatible server."""
+    intel_db: str | None = None
+    """Intel store file (default: the data dir's)."""
+    timeout_s: float = 30.0
+    """Per-command timeout."""
+    trust_new_host_keys: bool = False
+    """Pin host keys seen for the first time (reported)."""
+    record_dir: str | None = None
+    """Save every tool output here as replay fixtures."""
+    replay_dir: str | None = None
+    """Answer tool calls from these fixtures instead of running them."""
+    approval_ttl_s: float | None = None
+    """Approvals older than this are asked again before running."""
+
+
+def _json_inputs(values: dict[str, str | int | list[str]]) -> dict[str, JsonValue]:
+    return {k: list(v) if isinstance(v, list) else v for k, v in values.items()}
+
+
+def default_approver() -> str:
+    """`user@host` of whoever runs sleuth."""
+    return f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+@dataclass
+class Session:
+    """An open case with its live dependencies; close it when done."""
+
+    case: Case
+    ctx: RunContext
+    initial: CaseState
+    targets: Targets | None = None
+    _closers: list[object] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close SSH connections and the ledger."""
+        if self.targets is not None:
+            self.targets.close()
+        self.case.release()
+
+
+def _executor(spec: RunSpec) -> tuple[Executor, Targets | None]:
+    if spec.replay_dir is not None:
+        return ReplayExecutor(Path(spec.replay_dir)), None
+    inventory = load_inventory(Path(spec.inventory)) if spec.inventory else None
+    targets = Targets(inventory, trust_new_host_keys=spec.trust_new_host_keys)
+    intel = IntelStore.open(Path(spec.intel_db) if spec.intel_db else data_dir() / "intel.sqlite")
+    live: Executor = LiveExecutor(targets, intel=intel, timeout_s=spec.timeout_s)
+    if spec.record_dir is not None:
+        live = RecordingExecutor(live, Path(spec.record_dir))
+    return live, targets
+
+
+def _proposer(
+    spec: RunSpec, playbook: Playbook, catalogue: Catalogue, chat_model: BaseChatModel | None
+) -> Proposer:
+    if chat_model is not None:
+        return ChatProposer(chat_model, playbook, catalogue)
+    if spec.backend == "guided":
+        return GuidedProposer()
+    from agent.llm.factory import make_chat_model  # the model stack loads only when a model is asked for
+
+    model = make_chat_model(spec.backend, model=spec.model, base_url=spec.base_url)
+    return ChatProposer(model, playbook, catalogue)
+
+
+def _hosts(spec: RunSpec) -> tuple[str, ...]:
+    if spec.target == "local":
+        return ("local",)
+    inventory = load_inventory(Path(spec.inventory)) if spec.inventory else None
+    return Targets(inventory).resolve(spec.target)
+
+
+def _build(
+    case: Case, spec: RunSpec, *, approver: str, chat_model: BaseChatModel | None, crash: CrashPlan
+) -> Session:
+    catalogue = Catalogue.default()
+    playbook = load_playbook(Path(spec.playbook_path), catalogue=catalogue)
+    inputs = bind_inputs(playbook, spec.inputs)
+    executor, targets = _executor(spec)
+    ctx = RunContext(
+        journal=Journal.load(case),
+        playbook=playbook,
+        catalogue=catalogue,
+        executor=executor,
+        proposer=_proposer(spec, playbook, catalogue, chat_model),
+        approver=approver,
+        settings=RunSettings(approval_ttl_s=spec.approval_ttl_s),
+        crash=crash,
+    )
+    values = _json_inputs(inputs.values)
+    initial = CaseState(case_id=case.id, playbook_path=spec.playbook_path, hosts=_hosts(spec), inputs=values)
+    return Session(case=case, ctx=ctx, initial=initial, targets=targets)
+
+
+def open_case(
+    spec: RunSpec,
+    *,
+    store: CaseStore,
+    approver: str,
+    chat_model: BaseChatModel | None = None,
+    crash: CrashPlan | None = None,
+) -> Session:
+    """Validate everything a run needs, then create the case (ledger case_opened) and its run.json."""
+    playbook = load_playbook(Path(spec.playbook_path), catalogue=Catalogue.default())
+    inputs = bind_inputs(playbook, spec.inputs)
+    _hosts(spec)  # an unknown host or group fails before a case exists
+    case = store.create(
+        playbook_id=playbook.id,
+        target=spec.target,
+        actor=approver,
+        approver=approver,
+        inputs=_json_inputs(inputs.values),
+    )
+    atomic_write(case.dir / RUN_FILE, spec.model_dump_json(indent=2).encode() + b"\n")
+    return _build(case, spec, approver=approver, chat_model=chat_model, crash=crash or CrashPlan.from_env())
+
+
+def reopen_case(
+    case_ref: str,
+    *,
+    store: CaseStore,
+    approver: str,
+    chat_model: BaseChatModel | None = None,
+    crash: CrashPlan | None = None,
+    reason: str = "resumed",
+) -> Session:
+    """Reopen a case: repair a torn ledger line (recorded), record `resumed`, rebuild the context."""
+    case = store.open(case_ref)
+    if case.ledger.torn is not None:
+        case.ledger.repair(actor="system", evidence=case.evidence)
+    spec = RunSpec.model_validate(json.loads((case.dir / RUN_FILE).read_text(encoding="utf-8")))
+    session = _build(
+        case, spec, approver=approver, chat_model=chat_model, crash=crash or CrashPlan.from_env()
+    )
+    pending = _unfinished_start(session.ctx.journal)
+    session.ctx.journal.case.record(
+        Resumed(last_seq=case.ledger.head_seq, reason=reason, pending_started_seq=pending), actor=approver
+    )
+    return session
+
+
+def _unfinished_start(journal: Journal) -> int | None:
+    for starts in journal.started_by_decision.values():
+        for entry in starts:
+            if (
+                journal.find(f"finished:{entry.seq}") is None
+                and journal.find(f"observation:{entry.seq}") is None
+            ):
+                return entry.seq
+    return None
+
+
+@contextmanager
+def session_scope(session: Session) -> Iterator[Session]:
+    """Close the session however the run ends."""
+    try:
+        yield session
+    finally:
+        session.close()
