@@ -1,4 +1,4 @@
-"""The tool catalogue: every tool, by name. Playbook lint and the graph read it; nothing registers at import."""
+"""The tool catalogue, by name; playbook lint and the graph read it. Nothing registers on import."""
 
 from __future__ import annotations
 

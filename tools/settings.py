@@ -1,4 +1,4 @@
-"""Where Sleuth keeps its data (intel store, cases, sandbox state): one function, overridable by SLEUTH_HOME."""
+"""Where Sleuth keeps its data (intel store, cases, sandbox state); $SLEUTH_HOME overrides it."""
 
 from __future__ import annotations
 
