@@ -158,17 +158,35 @@ def build_report(case_dir: Path, playbook: Playbook, state: CaseState) -> Report
     )
 
 
+def _cells(evidence: EvidenceStore, result_sha256: str) -> list[str]:
+    rows = json.loads(evidence.get(result_sha256)).get("rows", [])
+    return [str(v) for row in rows if isinstance(row, dict) for v in row.values() if v is not None]
+
+
 def check_claims(report: Report, evidence: EvidenceStore) -> None:
-    """Refuse the report if any finding's value is absent from the evidence it cites."""
+    """Refuse the report if any finding's value is absent from the evidence it cites.
+
+    A value the tool derived (a key fingerprint, an intel family) is not in the raw output but in the
+    parsed rows stored beside it: those rows, content-addressed by the same run, count as its evidence.
+    """
+    parsed: dict[str, set[str]] = {}
+    for step in report.steps:
+        for run in step.runs:
+            if run.evidence_sha256 and run.result_sha256:
+                parsed.setdefault(run.evidence_sha256, set()).add(run.result_sha256)
     cache: dict[str, bytes] = {}
     for f in report.findings:
         if f.evidence_sha256 not in cache:
             cache[f.evidence_sha256] = evidence.get(f.evidence_sha256)
         blob = cache[f.evidence_sha256]
-        if f.value.encode("utf-8") not in blob and f.value.lower().encode("utf-8") not in blob.lower():
-            raise ReportClaimError(
-                f"finding {f.name}={f.value!r} is not present in its evidence {f.evidence_sha256[:16]}…"
-            )
+        if f.value.encode("utf-8") in blob or f.value.lower().encode("utf-8") in blob.lower():
+            continue
+        derived = (cell for sha in parsed.get(f.evidence_sha256, ()) for cell in _cells(evidence, sha))
+        if any(f.value in cell for cell in derived):
+            continue
+        raise ReportClaimError(
+            f"finding {f.name}={f.value!r} is not present in its evidence {f.evidence_sha256[:16]}…"
+        )
 
 
 def render_markdown(report: Report) -> str:

@@ -53,8 +53,12 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
     inputs = bound_inputs(state)
     items = fanout_items(step, findings) if not state.own_call_done else None
     try:
+        # Follow-ups take the model's args; only the step's own call is resolved from the playbook.
         item_args = {i: resolve_args(step, inputs, findings, i) for i in items} if items else None
-        default_args = next(iter(item_args.values())) if item_args else resolve_args(step, inputs, findings)
+        if state.own_call_done:
+            default_args: dict[str, object] = {}
+        else:
+            default_args = next(iter(item_args.values())) if item_args else resolve_args(step, inputs, findings)
     except PlaybookError as exc:
         ctx.journal.record(
             Refusal(reason=f"step {step.id}: {exc}", tool=step.tool, attempt_id=f"{proposal_id}/args"),

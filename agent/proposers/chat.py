@@ -48,8 +48,9 @@ class ChatProposer:
             ) from exc
         if isinstance(parsed, DoneAnswer):
             return Done(rationale=parsed.rationale)
-        assert isinstance(parsed, BaseModel)
+        if not isinstance(parsed, BaseModel):
+            raise ModelOutputError("model answer did not parse into an action", raw=raw)
         data = parsed.model_dump(mode="json")
-        return Call(
-            tool=data["tool"], args=data["args"], rationale=data["rationale"], cites=tuple(data["cites"])
-        )
+        args_model: BaseModel = getattr(parsed, "args")  # noqa: B009 - a field of a dynamically built model
+        args = args_model.model_dump(mode="json", exclude_unset=True)  # only what the model said
+        return Call(tool=data["tool"], args=args, rationale=data["rationale"], cites=tuple(data["cites"]))

@@ -1,0 +1,178 @@
+"""End to end on the sandbox: `sleuth run linux.ssh.bruteforce` finds exactly the scenario's ground truth.
+
+Guided mode through the real CLI with approvals on stdin; then the same case driven by a scripted model
+that proposes its own calls, a refused off-playbook tool, garbage, and a follow-up the approver edits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from agent.approval import Answer, ApprovalRequest
+from agent.case.ledger import iter_entries
+from agent.case.store import CaseStore
+from agent.runner import drive
+from agent.session import RunSpec, open_case, session_scope
+from playbooks.library import find_playbook
+from sandbox.findings import ExpectedFindings
+from tests.support.scripted_model import DONE, ScriptedChatModel, call, echo_default_call
+
+SLEUTH = [sys.executable, "-c", "import sys; from agent.cli.main import main; sys.exit(main())"]
+
+
+def expected_findings(expected: ExpectedFindings) -> dict[str, set[str]]:
+    """What linux.ssh.bruteforce must report for the ssh-bruteforce-miner scenario, by finding name."""
+    urls = {m.group(0) for c in expected.sudo_commands for m in re.finditer(r"https?://\S+", c.command)}
+    return {
+        "sources": set(expected.attacker_ips),
+        "targeted_users": set(expected.failed_logins.by_user),
+        "invalid_sources": set(expected.attacker_ips),
+        "compromised_users": {expected.successful_login.user},
+        "intrusion_sources": {expected.successful_login.ip},
+        "sudo_commands": {c.command for c in expected.sudo_commands},
+        "download_urls": urls,
+        "wtmp_sources": {r.host for r in expected.wtmp if r.type == "USER_PROCESS"},
+    }
+
+
+def reported(case_dir: Path) -> dict[str, set[str]]:
+    report = json.loads((case_dir / "report.json").read_text())
+    out: dict[str, set[str]] = {}
+    for f in report["findings"]:
+        out.setdefault(f["name"], set()).add(f["value"])
+    return out
+
+
+def _sleuth(args: Sequence[str], home: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SLEUTH_HOME": str(home)}
+    return subprocess.run([*SLEUTH, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_guided_run_from_the_cli_finds_exactly_the_scenario(sandbox, tmp_path: Path) -> None:
+    proc = _sleuth(["run", "linux.ssh.bruteforce", "--target", sandbox.host_name, "--inventory",
+                    str(sandbox.inventory), "--backend", "guided", "--console", "--approver", "alice"],
+                   tmp_path, stdin="a\n" * 5)
+    assert proc.returncode == 0, proc.stderr
+    case_id = re.search(r"case (\S+): closed", proc.stdout).group(1)
+    case_dir = tmp_path / "cases" / case_id
+    assert reported(case_dir) == expected_findings(sandbox.expected)
+
+    report = json.loads((case_dir / "report.json").read_text())
+    by_ip = {f["value"]: f["count"] for f in report["findings"] if f["name"] == "sources"}
+    assert by_ip == sandbox.expected.failed_logins.by_ip  # one row per failed attempt, per source
+    assert all(s["verdict"] == "approve" and s["approver"] == "alice" for s in report["steps"])
+    md = (case_dir / "report.md").read_text()
+    assert sandbox.expected.successful_login.ip in md and "ledger #" in md
+
+    verify = _sleuth(["audit", "verify", case_id], tmp_path)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    kinds = [e.kind.value for e in iter_entries(case_dir / "ledger.jsonl")]
+    assert kinds[0] == "case_opened" and kinds[-2:] == ["report", "case_closed"]
+    assert kinds.count("proposal") == kinds.count("decision") == 5
+
+
+class ScriptedApprover:
+    """Answers approvals from a list (a person at the console, scripted)."""
+
+    def __init__(self, answers: list[Answer]) -> None:
+        self.answers = answers
+        self.asked: list[ApprovalRequest] = []
+
+    def ask(self, request: ApprovalRequest) -> Answer:
+        self.asked.append(request)
+        return self.answers.pop(0) if self.answers else Answer(verdict="approve")
+
+
+def test_scripted_model_proposes_followups_refusals_are_recorded_and_edits_apply(sandbox, tmp_path: Path) -> None:
+    followup = {"log": "auth", "pattern": "Accepted \\S+ for \\S+ from", "max_matches": 500}
+    model = ScriptedChatModel(turns=[
+        echo_default_call(),                                     # step 1: its own call
+        call("read_file", {"path": "/etc/shadow"}),             # off-playbook follow-up: refused
+        "sure! here is my answer: {not json",                   # garbage: refused
+        call("search_logs", followup, "who got in at all?"),   # an allowed follow-up
+        DONE,                                                    # step 1 done
+        echo_default_call(),                                     # step 2
+        echo_default_call(),                                     # step 3
+        echo_default_call(),                                     # step 4 (fan-out over compromised users)
+        DONE,                                                    # step 4: no follow-up
+        echo_default_call(),                                     # step 5
+    ])
+    approver = ScriptedApprover([
+        Answer(verdict="approve"),
+        Answer(verdict="edit", args={**followup, "max_matches": 20}),
+    ])
+    spec = RunSpec(playbook_path=str(find_playbook("linux.ssh.bruteforce")), target=sandbox.host_name,
+                   inventory=str(sandbox.inventory), backend="local")
+    session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="bob", chat_model=model)
+    with session_scope(session):
+        outcome = drive(session.ctx, approver, session.initial)
+    assert outcome.state is not None and outcome.state.status == "closed"
+    assert len(model.calls) == 10
+    schema = model.calls[0]["response_format"]["json_schema"]["schema"]
+    assert "read_file" not in json.dumps(schema)  # the grammar the model sees allows only the step's tool
+
+    case_dir = session.case.dir
+    assert reported(case_dir) == expected_findings(sandbox.expected)  # follow-ups add evidence, not noise
+    entries = list(iter_entries(case_dir / "ledger.jsonl"))
+    refusals = [e.data for e in entries if e.kind == "refusal"]
+    assert [r["tool"] for r in refusals] == ["read_file", None]
+    assert "does not allow tool 'read_file'" in refusals[0]["reason"]
+    edit = next(e.data for e in entries if e.kind == "decision" and e.data["verdict"] == "edit")
+    assert edit["diff"] == {"max_matches": {"before": 500, "after": 20}}
+    runs = [e.data for e in entries if e.kind == "execution_started"]
+    assert any(r["args"].get("max_matches") == 20 and r["args"]["pattern"] == followup["pattern"] for r in runs)
+    followups = [e.data for e in entries if e.kind == "proposal" and e.data["followup"]]
+    assert len(followups) == 1 and followups[0]["source"] == "model"
+    assert len(approver.asked) == sum(1 for e in entries if e.kind == "proposal") == 6
+
+
+def test_model_that_only_talks_garbage_falls_back_to_the_playbook(sandbox, tmp_path: Path) -> None:
+    model = ScriptedChatModel(turns=["no"] * 3 + [DONE] + [echo_default_call()] * 2 + [echo_default_call(), DONE,
+                                                                                       echo_default_call()])
+    spec = RunSpec(playbook_path=str(find_playbook("linux.ssh.bruteforce")), target=sandbox.host_name,
+                   inventory=str(sandbox.inventory), backend="local")
+    session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="bob", chat_model=model)
+    with session_scope(session):
+        outcome = drive(session.ctx, ScriptedApprover([]), session.initial)
+    assert outcome.state is not None and outcome.state.status == "closed"
+    entries = list(iter_entries(session.case.dir / "ledger.jsonl"))
+    first = next(e.data for e in entries if e.kind == "proposal")
+    assert first["source"] == "fallback" and first["tool"] == "search_logs"
+    assert sum(1 for e in entries if e.kind == "refusal") == 3
+    assert reported(session.case.dir) == expected_findings(sandbox.expected)
+
+
+@pytest.mark.parametrize(("answers", "status"), [("b stop here\n", "aborted"), ("d not on prod\n" + "a\n" * 4, "closed")])
+def test_abort_and_deny_are_recorded_with_their_reason(sandbox, tmp_path: Path, answers: str, status: str) -> None:
+    proc = _sleuth(["run", "linux.ssh.bruteforce", "--target", sandbox.host_name, "--inventory",
+                    str(sandbox.inventory), "--backend", "guided"], tmp_path, stdin=answers)
+    assert proc.returncode == 0, proc.stderr
+    case_id = re.search(r"case (\S+): (\w+)", proc.stdout).group(1)
+    case_dir = tmp_path / "cases" / case_id
+    decisions = [e.data for e in iter_entries(case_dir / "ledger.jsonl") if e.kind == "decision"]
+    assert decisions[0]["reason"] in ("stop here", "not on prod")
+    assert json.loads((case_dir / "case.json").read_text())["status"] == status
+    assert not any(e.kind == "execution_started" and e.data["proposal_seq"] == decisions[0]["proposal_seq"]
+                   for e in iter_entries(case_dir / "ledger.jsonl"))
+    assert _sleuth(["audit", "verify", case_id], tmp_path).returncode == 0
+
+
+def test_end_of_stdin_pauses_the_case_and_resume_finishes_it(sandbox, tmp_path: Path) -> None:
+    args = ["--target", sandbox.host_name, "--inventory", str(sandbox.inventory), "--backend", "guided"]
+    first = _sleuth(["run", "linux.ssh.bruteforce", *args], tmp_path, stdin="a\na\n")
+    assert first.returncode == 5, first.stderr
+    case_id = re.search(r"sleuth resume (\S+)", first.stderr).group(1)
+    second = _sleuth(["resume", case_id], tmp_path, stdin="a\n" * 3)
+    assert second.returncode == 0, second.stderr
+    assert second.stderr.count("── step") == 3  # the two recorded decisions are not asked again
+    assert _sleuth(["audit", "verify", case_id], tmp_path).returncode == 0
+    assert _sleuth(["resume", case_id], tmp_path).returncode == 2  # closed: nothing to resume
