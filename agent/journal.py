@@ -40,8 +40,10 @@ def _key_of(kind: LedgerKind, data: dict[str, JsonValue]) -> str | None:
         case LedgerKind.DECISION:
             return f"decision:{data.get('proposal_seq')}"
         case LedgerKind.EXECUTION_STARTED:
-            run = f"{data.get('host')}:{data.get('item')}:{data.get('reexecution')}"
-            return f"started:{data.get('decision_seq')}:{run}"
+            # Never deduplicated: each start is one real run of the tool. execute records a start only
+            # when `runs()` shows no finished run, so a second crash mid re-execution gets its own start
+            # (a key shared by all re-executions hid the third run behind the second's entry).
+            return None
         case LedgerKind.EXECUTION_FINISHED:
             return f"finished:{data.get('started_seq')}"
         case LedgerKind.OBSERVATION:

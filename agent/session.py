@@ -199,13 +199,13 @@ def reopen_case(
 
 
 def _unfinished_start(journal: Journal) -> int | None:
-    for starts in journal.started_by_decision.values():
-        for entry in starts:
-            if (
-                journal.find(f"finished:{entry.seq}") is None
-                and journal.find(f"observation:{entry.seq}") is None
-            ):
-                return entry.seq
+    """The latest start cut short by a crash (an earlier start superseded by a re-execution is not pending)."""
+    for decision_seq, starts in journal.started_by_decision.items():
+        runs = {(e.data.get("host"), e.data.get("item")) for e in starts}
+        for host, item in runs:
+            start, end = journal.runs(decision_seq, str(host), item if isinstance(item, str) else None)
+            if start is not None and end is None:
+                return start.seq
     return None
 
 

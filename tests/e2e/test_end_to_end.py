@@ -53,14 +53,29 @@ def reported(case_dir: Path) -> dict[str, set[str]]:
 
 def _sleuth(args: Sequence[str], home: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SLEUTH_HOME": str(home)}
-    return subprocess.run([*SLEUTH, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [*SLEUTH, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_guided_run_from_the_cli_finds_exactly_the_scenario(sandbox, tmp_path: Path) -> None:
-    proc = _sleuth(["run", "linux.ssh.bruteforce", "--target", sandbox.host_name, "--inventory",
-                    str(sandbox.inventory), "--backend", "guided", "--console", "--approver", "alice"],
-                   tmp_path, stdin="a\n" * 5)
+    proc = _sleuth(
+        [
+            "run",
+            "linux.ssh.bruteforce",
+            "--target",
+            sandbox.host_name,
+            "--inventory",
+            str(sandbox.inventory),
+            "--backend",
+            "guided",
+            "--console",
+            "--approver",
+            "alice",
+        ],
+        tmp_path,
+        stdin="a\n" * 5,
+    )
     assert proc.returncode == 0, proc.stderr
     case_id = re.search(r"case (\S+): closed", proc.stdout).group(1)
     case_dir = tmp_path / "cases" / case_id
@@ -92,26 +107,36 @@ class ScriptedApprover:
         return self.answers.pop(0) if self.answers else Answer(verdict="approve")
 
 
-def test_scripted_model_proposes_followups_refusals_are_recorded_and_edits_apply(sandbox, tmp_path: Path) -> None:
+def test_scripted_model_proposes_followups_refusals_are_recorded_and_edits_apply(
+    sandbox, tmp_path: Path
+) -> None:
     followup = {"log": "auth", "pattern": "Accepted \\S+ for \\S+ from", "max_matches": 500}
-    model = ScriptedChatModel(turns=[
-        echo_default_call(),                                     # step 1: its own call
-        call("read_file", {"path": "/etc/shadow"}),             # off-playbook follow-up: refused
-        "sure! here is my answer: {not json",                   # garbage: refused
-        call("search_logs", followup, "who got in at all?"),   # an allowed follow-up
-        DONE,                                                    # step 1 done
-        echo_default_call(),                                     # step 2
-        echo_default_call(),                                     # step 3
-        echo_default_call(),                                     # step 4 (fan-out over compromised users)
-        DONE,                                                    # step 4: no follow-up
-        echo_default_call(),                                     # step 5
-    ])
-    approver = ScriptedApprover([
-        Answer(verdict="approve"),
-        Answer(verdict="edit", args={**followup, "max_matches": 20}),
-    ])
-    spec = RunSpec(playbook_path=str(find_playbook("linux.ssh.bruteforce")), target=sandbox.host_name,
-                   inventory=str(sandbox.inventory), backend="local")
+    model = ScriptedChatModel(
+        turns=[
+            echo_default_call(),  # step 1: its own call
+            call("read_file", {"path": "/etc/shadow"}),  # off-playbook follow-up: refused
+            "sure! here is my answer: {not json",  # garbage: refused
+            call("search_logs", followup, "who got in at all?"),  # an allowed follow-up
+            DONE,  # step 1 done
+            echo_default_call(),  # step 2
+            echo_default_call(),  # step 3
+            echo_default_call(),  # step 4 (fan-out over compromised users)
+            DONE,  # step 4: no follow-up
+            echo_default_call(),  # step 5
+        ]
+    )
+    approver = ScriptedApprover(
+        [
+            Answer(verdict="approve"),
+            Answer(verdict="edit", args={**followup, "max_matches": 20}),
+        ]
+    )
+    spec = RunSpec(
+        playbook_path=str(find_playbook("linux.ssh.bruteforce")),
+        target=sandbox.host_name,
+        inventory=str(sandbox.inventory),
+        backend="local",
+    )
     session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="bob", chat_model=model)
     with session_scope(session):
         outcome = drive(session.ctx, approver, session.initial)
@@ -129,17 +154,27 @@ def test_scripted_model_proposes_followups_refusals_are_recorded_and_edits_apply
     edit = next(e.data for e in entries if e.kind == "decision" and e.data["verdict"] == "edit")
     assert edit["diff"] == {"max_matches": {"before": 500, "after": 20}}
     runs = [e.data for e in entries if e.kind == "execution_started"]
-    assert any(r["args"].get("max_matches") == 20 and r["args"]["pattern"] == followup["pattern"] for r in runs)
+    assert any(
+        r["args"].get("max_matches") == 20 and r["args"]["pattern"] == followup["pattern"] for r in runs
+    )
     followups = [e.data for e in entries if e.kind == "proposal" and e.data["followup"]]
     assert len(followups) == 1 and followups[0]["source"] == "model"
     assert len(approver.asked) == sum(1 for e in entries if e.kind == "proposal") == 6
 
 
 def test_model_that_only_talks_garbage_falls_back_to_the_playbook(sandbox, tmp_path: Path) -> None:
-    model = ScriptedChatModel(turns=["no"] * 3 + [DONE] + [echo_default_call()] * 2 + [echo_default_call(), DONE,
-                                                                                       echo_default_call()])
-    spec = RunSpec(playbook_path=str(find_playbook("linux.ssh.bruteforce")), target=sandbox.host_name,
-                   inventory=str(sandbox.inventory), backend="local")
+    model = ScriptedChatModel(
+        turns=["no"] * 3
+        + [DONE]
+        + [echo_default_call()] * 2
+        + [echo_default_call(), DONE, echo_default_call()]
+    )
+    spec = RunSpec(
+        playbook_path=str(find_playbook("linux.ssh.bruteforce")),
+        target=sandbox.host_name,
+        inventory=str(sandbox.inventory),
+        backend="local",
+    )
     session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="bob", chat_model=model)
     with session_scope(session):
         outcome = drive(session.ctx, ScriptedApprover([]), session.initial)
@@ -151,18 +186,36 @@ def test_model_that_only_talks_garbage_falls_back_to_the_playbook(sandbox, tmp_p
     assert reported(session.case.dir) == expected_findings(sandbox.expected)
 
 
-@pytest.mark.parametrize(("answers", "status"), [("b stop here\n", "aborted"), ("d not on prod\n" + "a\n" * 4, "closed")])
-def test_abort_and_deny_are_recorded_with_their_reason(sandbox, tmp_path: Path, answers: str, status: str) -> None:
-    proc = _sleuth(["run", "linux.ssh.bruteforce", "--target", sandbox.host_name, "--inventory",
-                    str(sandbox.inventory), "--backend", "guided"], tmp_path, stdin=answers)
+@pytest.mark.parametrize(
+    ("answers", "status"), [("b stop here\n", "aborted"), ("d not on prod\n" + "a\n" * 4, "closed")]
+)
+def test_abort_and_deny_are_recorded_with_their_reason(
+    sandbox, tmp_path: Path, answers: str, status: str
+) -> None:
+    proc = _sleuth(
+        [
+            "run",
+            "linux.ssh.bruteforce",
+            "--target",
+            sandbox.host_name,
+            "--inventory",
+            str(sandbox.inventory),
+            "--backend",
+            "guided",
+        ],
+        tmp_path,
+        stdin=answers,
+    )
     assert proc.returncode == 0, proc.stderr
     case_id = re.search(r"case (\S+): (\w+)", proc.stdout).group(1)
     case_dir = tmp_path / "cases" / case_id
     decisions = [e.data for e in iter_entries(case_dir / "ledger.jsonl") if e.kind == "decision"]
     assert decisions[0]["reason"] in ("stop here", "not on prod")
     assert json.loads((case_dir / "case.json").read_text())["status"] == status
-    assert not any(e.kind == "execution_started" and e.data["proposal_seq"] == decisions[0]["proposal_seq"]
-                   for e in iter_entries(case_dir / "ledger.jsonl"))
+    assert not any(
+        e.kind == "execution_started" and e.data["proposal_seq"] == decisions[0]["proposal_seq"]
+        for e in iter_entries(case_dir / "ledger.jsonl")
+    )
     assert _sleuth(["audit", "verify", case_id], tmp_path).returncode == 0
 
 

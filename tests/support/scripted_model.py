@@ -43,15 +43,21 @@ class ScriptedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         index = len(self._calls)
-        self._calls.append({"messages": [str(m.content) for m in messages], "response_format": kwargs.get("response_format")})
+        self._calls.append(
+            {"messages": [str(m.content) for m in messages], "response_format": kwargs.get("response_format")}
+        )
         if index >= len(self.turns):
-            raise AssertionError(f"the scripted model has no turn {index + 1}; prompt was:\n{messages[-1].content}")
+            raise AssertionError(
+                f"the scripted model has no turn {index + 1}; prompt was:\n{messages[-1].content}"
+            )
         turn = self.turns[index]
         text = turn(messages) if callable(turn) else turn
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
 
-def echo_default_call(rationale: str = "the playbook's own call fits") -> Callable[[Sequence[BaseMessage]], str]:
+def echo_default_call(
+    rationale: str = "the playbook's own call fits",
+) -> Callable[[Sequence[BaseMessage]], str]:
     """A turn that proposes the step's own call with the playbook's default args, read from the prompt."""
 
     def turn(messages: Sequence[BaseMessage]) -> str:
@@ -59,8 +65,15 @@ def echo_default_call(rationale: str = "the playbook's own call fits") -> Callab
         tool = re.search(r"Propose the step's own call: tool (\w+)\.", prompt)
         args = re.search(r"Playbook default args: (\{.*\})$", prompt, re.MULTILINE)
         assert tool and args, f"not an own-call prompt:\n{prompt}"
-        return json.dumps({"action": "call", "tool": tool.group(1), "args": json.loads(args.group(1)),
-                           "rationale": rationale, "cites": []})
+        return json.dumps(
+            {
+                "action": "call",
+                "tool": tool.group(1),
+                "args": json.loads(args.group(1)),
+                "rationale": rationale,
+                "cites": [],
+            }
+        )
 
     return turn
 
