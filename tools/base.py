@@ -19,9 +19,9 @@ Row = dict[str, Scalar]
 
 
 class ToolArgs(BaseModel):
-    """Base of every tool's args: unknown keys are rejected, values are immutable."""
+    """Base of every tool's args: unknown keys rejected, values immutable, docstrings describe fields."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class CommandRecord(BaseModel):

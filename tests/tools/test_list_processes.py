@@ -123,7 +123,9 @@ def test_run_filters(local_ctx: ToolContext, needs_root: None, planted: dict[str
     assert {planted["miner"], planted["deleted"]} <= pids
     assert planted["plain"] not in pids
     named = TOOL.run(TOOL.parse_args({"name": "KDEVTMPFSI"}), local_ctx)
-    assert [row["pid"] for row in named.rows] == [planted["miner"]]
+    # Sandbox hosts started by other tests run their own kdevtmpfsi, visible from the root PID namespace.
+    assert planted["miner"] in [row["pid"] for row in named.rows]
+    assert all("kdevtmpfsi" in f"{row['comm']} {row['exe']}".lower() for row in named.rows)
     capped = TOOL.run(TOOL.parse_args({"max_rows": 1}), local_ctx)
     assert len(capped.rows) == 1 and capped.truncated
 
