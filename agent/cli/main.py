@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from agent.case.errors import CaseError
+from agent.llm.errors import ModelError, ModelNotFoundError, ModelUnavailableError
 from playbooks.errors import PlaybookError
 from sandbox.errors import SandboxError
 from tools.errors import CommandRefusedError, InvalidToolArgsError, InventoryError, ToolError, TransportError
@@ -59,7 +60,9 @@ def _exit_code_for(exc: BaseException) -> int:
         exc, InvalidToolArgsError | CommandRefusedError | InventoryError | PlaybookError | CaseError
     ):
         return EXIT_USAGE
-    if isinstance(exc, TransportError):
+    if isinstance(exc, ModelNotFoundError):
+        return EXIT_USAGE
+    if isinstance(exc, TransportError | ModelUnavailableError):
         return EXIT_TARGET
     if isinstance(exc, ToolError | SandboxError):
         return EXIT_TOOL
@@ -81,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sleuth: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (CliError, ToolError, PlaybookError, SandboxError, CaseError) as exc:
+    except (CliError, ToolError, PlaybookError, SandboxError, CaseError, ModelError) as exc:
         # Located multi-line messages (a playbook's every problem) are printed whole.
         print(f"sleuth: error: {exc or type(exc).__name__}", file=sys.stderr)
         return _exit_code_for(exc)
