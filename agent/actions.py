@@ -9,9 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 from agent.proposers.base import StepView
 from playbooks.catalogue import Catalogue
 
-# Bounded, printable strings: generation under a grammar always terminates (STACK-NOTES: use a pattern).
-Rationale = Annotated[str, Field(min_length=1, max_length=400, pattern=r"^[^\x00-\x1f]{1,400}$")]
-Cite = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]{1,128}$")]
+# Bounded, printable strings: generation under a grammar always terminates (STACK-NOTES: bound with a
+# pattern, since maxLength alone let control characters through). xgrammar 0.2.8 fails to compile a
+# repetition bound above ~128 against a real tokenizer, so the bounds stay at or under 120.
+Rationale = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f]{1,120}$")]
+Cite = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\x00-\x1f]{1,64}$")]
 
 
 class DoneAnswer(BaseModel):

@@ -46,7 +46,7 @@ class SearchLogsArgs(ToolArgs):
     """Rows are per-file match counts instead of lines."""
     engine: Literal["auto", "rg", "grep"] = "auto"
     """Which engine the host runs: auto = ripgrep when the host has it, else grep -E / zgrep."""
-    unit: str | None = Field(default=None, pattern=r"^[A-Za-z0-9@._:\-]{1,200}$")
+    unit: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9@._:\-]+$")
     """journald only: restrict to one systemd unit (journalctl -u)."""
 
     @field_validator("paths", mode="before")

@@ -40,7 +40,7 @@ def analyse(state: CaseState, runtime: Runtime[RunContext]) -> Update:
     findings = list(state.findings)
     known = {(f.name, f.value, f.host): i for i, f in enumerate(findings)}
     for ex in state.executions:
-        # The playbook's extractors describe the step's own call; a follow-up's rows are evidence, not findings.
+        # The playbook's extractors describe the step's own call; follow-up rows are evidence, not findings.
         if ex.proposal_id != proposal.id or ex.error is not None or proposal.followup:
             continue
         rows = _rows_of(ctx, ex)

@@ -58,7 +58,8 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         if state.own_call_done:
             default_args: dict[str, object] = {}
         else:
-            default_args = next(iter(item_args.values())) if item_args else resolve_args(step, inputs, findings)
+            first = next(iter(item_args.values())) if item_args else None
+            default_args = first if first is not None else resolve_args(step, inputs, findings)
     except PlaybookError as exc:
         ctx.journal.record(
             Refusal(reason=f"step {step.id}: {exc}", tool=step.tool, attempt_id=f"{proposal_id}/args"),

@@ -8,6 +8,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ValidationError
 
 from agent.actions import DoneAnswer, answer_adapter
+from agent.llm.errors import ModelError
 from agent.prompts import messages_for
 from agent.proposers.base import Call, Done, ModelOutputError, StepView
 from playbooks.catalogue import Catalogue
@@ -36,7 +37,10 @@ class ChatProposer:
             "type": "json_schema",
             "json_schema": {"name": "answer", "schema": schema, "strict": True},
         }
-        reply = self.model.invoke(messages, response_format=response_format)
+        try:
+            reply = self.model.invoke(messages, response_format=response_format)
+        except ModelError as exc:  # unreachable server, answer cut off: refused like garbage, then fallback
+            raise ModelOutputError(f"the model backend failed: {exc}") from exc
         raw = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
         try:
             parsed = adapter.validate_json(raw)
