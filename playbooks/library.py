@@ -31,9 +31,11 @@ class PlaybookEntry:
 def _entries(root: Path) -> list[PlaybookEntry]:
     if not root.is_dir():
         return []
+    # `<playbook>.tests/` folders beside a playbook hold its replay test cases, not playbooks.
     return [
         PlaybookEntry(".".join(p.relative_to(root).with_suffix("").parts), p)
         for p in sorted(root.rglob("*.yaml"))
+        if not any(part.endswith(".tests") for part in p.relative_to(root).parts)
     ]
 
 

@@ -1,4 +1,4 @@
-"""`sleuth playbook list | show | lint | schema | new | export`: author, check and share playbooks."""
+"""`sleuth playbook list|show|lint|schema|new|export|test|record`: author, check, test and share playbooks."""
 
 from __future__ import annotations
 
@@ -77,6 +77,111 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     export.set_defaults(func=_export)
 
+    test = sub.add_parser(
+        "test",
+        parents=[extra],
+        help="replay recorded tool outputs through the real graph; check the path and the findings",
+        description=TEST_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    test.add_argument(
+        "targets",
+        nargs="*",
+        metavar="PATH|ID",
+        help="playbook ids or files, <playbook>.tests folders, case folders, or folders of playbooks "
+        "(default: every case of the library and --dir)",
+    )
+    test.set_defaults(func=_test)
+
+    record = sub.add_parser(
+        "record",
+        help="run a playbook live (all steps approved) and save it as a test case",
+        description="Run a playbook against one host with every step approved, save each tool output "
+        "as a fixture in <playbook>.tests/NAME/fixtures/ and write NAME/test.yaml with the path and "
+        "findings observed. Review test.yaml before committing it (values that change between runs, "
+        "such as pids or ports, belong under ignore_findings).",
+    )
+    record.add_argument("playbook", help="playbook id or path")
+    record.add_argument("--target", required=True, help="one inventory host")
+    record.add_argument("--inventory", type=Path, required=True, help="inventory YAML")
+    record.add_argument("--name", default="default", help="case folder name (default: default)")
+    record.add_argument("--input", action="append", default=[], metavar="K=V", help="playbook input")
+    record.add_argument("--intel-db", type=Path, help="intel store (default: the data dir's)")
+    record.add_argument(
+        "--ignore", action="append", default=[], metavar="FINDING", help="finding not to check on replay"
+    )
+    record.add_argument("--force", action="store_true", help="replace an existing case of that name")
+    record.set_defaults(func=_record)
+
+
+TEST_HELP = """\
+Replay recorded tool outputs through the real investigation graph (guided mode, a throwaway case
+store, no host touched) and check the path taken and the findings. Prints one PASS/FAIL line per
+case and exits 1 if any case fails.
+
+A test case sits beside its playbook:
+
+  linux/ssh/bruteforce.yaml
+  linux/ssh/bruteforce.tests/<case>/test.yaml
+  linux/ssh/bruteforce.tests/<case>/fixtures/<tool>.<host>.<argshash>.json
+
+test.yaml:
+
+  target: sandbox-01            # host name the fixtures were recorded on
+  inputs: {since: 7d}           # --input values (optional)
+  answers: [a, d not now, s]    # approval answers in order (optional; then every call is approved)
+  expect:
+    status: closed              # or aborted
+    steps:                      # every step, in order: done|skipped|denied|condition_false|failed
+      - {id: failed_logins, status: done}
+    findings:                   # every finding produced must be named
+      sources: [192.0.2.77]     # exact set of values
+      targeted_users: {contains: [root]}
+    ignore_findings: [all_pids] # values that change between recordings
+
+Record fixtures with `sleuth playbook record ID --target HOST --inventory FILE --name CASE`
+(writes fixtures and a test.yaml to review), or with `sleuth run ID ... --record DIR` and move
+DIR to <case>/fixtures/. A call with no fixture fails the case with ReplayMissError.
+"""
+
+
+def _test(args: argparse.Namespace) -> int:
+    from agent.playbook_test import discover, run_case
+
+    cases = discover(args.targets, args.dirs)
+    if not cases:
+        raise PlaybookError("no test cases found (a case is <playbook>.tests/<name>/test.yaml)")
+    failed = 0
+    for case in cases:
+        result = run_case(case)
+        failed += not result.passed
+        print(result.line(), flush=True)
+    print(f"{len(cases)} case(s): {len(cases) - failed} passed, {failed} failed", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _record(args: argparse.Namespace) -> int:
+    from agent.playbook_record import record_case
+
+    inputs: dict[str, str] = {}
+    for pair in args.input:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise PlaybookError(f"--input {pair!r} is not K=V")
+        inputs[key] = value
+    folder = record_case(
+        find_playbook(args.playbook),
+        target=args.target,
+        inventory=args.inventory,
+        name=args.name,
+        inputs=inputs,
+        intel_db=args.intel_db,
+        ignore=frozenset(args.ignore),
+        force=args.force,
+    )
+    print(f"wrote {folder}; review {folder / 'test.yaml'}, then `sleuth playbook test {folder}`")
+    return EXIT_OK
+
 
 def _list(args: argparse.Namespace) -> int:
     for entry in list_playbooks(args.dirs):
@@ -115,7 +220,10 @@ def _lint_targets(paths: list[Path]) -> list[Path]:
         return [e.path for e in list_playbooks()]
     out: list[Path] = []
     for path in paths:
-        out += sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
+        if path.is_dir():  # <playbook>.tests/ folders hold test cases, not playbooks
+            out += [p for p in sorted(path.rglob("*.yaml")) if not any(x.endswith(".tests") for x in p.parts)]
+        else:
+            out.append(path)
     return out
 
 

@@ -86,7 +86,7 @@ def test_webshell_on_recorded_access_log(catalogue, tmp_path):
     shell.write_text("<?php @eval($_POST['c']); ?>\n")
     profile = HostProfile(log_paths={"web_access": (str(access),)})
     findings, path = drive(
-        "web.webshell", catalogue, profile, {"web_root": str(root), "changed_within": "1d"}
+        "web.webshell", catalogue, profile, {"web_root": str(root), "changed_within": "1d", "since": "3650d"}
     )
     assert findings["posted_scripts"] == ["/wp-content/uploads/2026/11/thumb.php", "/contact.php"]
     assert findings["scanner_clients"] == ["203.0.113.9", "198.51.100.4"]

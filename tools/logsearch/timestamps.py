@@ -1,4 +1,4 @@
-"""Timestamps of log lines (syslog without a year, RFC 3339 / ISO 8601, journald short-iso) and time windows.
+"""Timestamps of log lines (syslog, RFC 3339 / ISO 8601, journald short-iso, web access logs) and windows.
 
 Times without an offset (classic syslog lines, naive ISO) are read as UTC: the target's zone is unknown.
 """
@@ -16,6 +16,13 @@ _MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, start=1)}
 _SYSLOG = re.compile(rb"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?=[ \t]|$)")
 _ISO = re.compile(
     rb"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?(?=[ \t]|$)"
+)
+# Common/combined access log (Apache, nginx): `host ident user [26/Nov/2026:10:05:40 +0000] "GET ..."`.
+# Anchored and bounded per field, so a crafted line cannot make it slow; the three fields before the
+# bracket have no spaces in these formats (a user name with spaces is `-` or quoted by the server).
+_ACCESS = re.compile(
+    rb"[^ \[\]]{1,255} [^ ]{1,255} [^ ]{1,255} "
+    rb"\[(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\]"
 )
 _RELATIVE = re.compile(r"(\d{1,6})([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -63,9 +70,26 @@ def parse_iso(line: bytes) -> datetime | None:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
+def parse_access(line: bytes) -> datetime | None:
+    """`203.0.113.5 - - [26/Nov/2026:10:05:40 +0000] "GET / HTTP/1.1" ...` (common/combined log format)."""
+    found = _ACCESS.match(line)
+    if found is None or found.group(2).decode() not in _MONTHS:
+        return None
+    day, year, hour, minute, second = (int(found.group(i)) for i in (1, 3, 4, 5, 6))
+    sign = 1 if found.group(7) == b"+" else -1
+    offset = timedelta(hours=int(found.group(8)), minutes=int(found.group(9)))
+    if offset >= timedelta(hours=24):
+        return None
+    try:
+        local = datetime(year, _MONTHS[found.group(2).decode()], day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        return None
+    return local - sign * offset
+
+
 def parse_line_time(line: bytes, now: datetime) -> datetime | None:
-    """The timestamp a log line starts with, or None when it starts with none we know."""
-    return parse_iso(line) or parse_syslog(line, now)
+    """The timestamp of a log line (at its start, or an access log's bracketed one), or None."""
+    return parse_iso(line) or parse_syslog(line, now) or parse_access(line)
 
 
 def parse_bound(value: str, now: datetime, name: str) -> datetime:

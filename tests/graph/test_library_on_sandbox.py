@@ -1,0 +1,150 @@
+"""Every library playbook, live through the real graph (guided, all approved), vs the sandbox ground truth."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from agent.approval import Answer, ApprovalRequest
+from agent.case.store import CaseStore
+from agent.runner import drive
+from agent.session import RunSpec, open_case, session_scope
+from playbooks.library import find_playbook
+from sandbox.findings import ExpectedFindings
+from tools.intel.store import IntelStore
+
+pytestmark = pytest.mark.sshd
+
+
+class ApproveAll:
+    """Approves every proposal (the responder trusts the playbook)."""
+
+    def ask(self, request: ApprovalRequest) -> Answer:
+        return Answer(verdict="approve")
+
+
+@dataclass(frozen=True)
+class Investigation:
+    findings: dict[str, set[str]]
+    steps: dict[str, str]
+    errors: list[str]
+
+
+def investigate(sandbox, tmp_path: Path, playbook_id: str) -> Investigation:
+    """Run the playbook live on the sandbox host; the findings and step outcomes of its report.json."""
+    spec = RunSpec(
+        playbook_path=str(find_playbook(playbook_id)),
+        target=sandbox.host_name,
+        inventory=str(sandbox.inventory),
+        backend="guided",
+        intel_db=str(tmp_path / "intel.sqlite"),
+    )
+    session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="tester")
+    with session_scope(session):
+        outcome = drive(session.ctx, ApproveAll(), session.initial)
+    assert outcome.state is not None and outcome.state.status == "closed"
+    report = json.loads((session.case.dir / "report.json").read_text())
+    findings: dict[str, set[str]] = {}
+    for f in report["findings"]:
+        assert f["host"] == sandbox.host_name
+        findings.setdefault(f["name"], set()).add(f["value"])
+    errors = [f"{r['tool']}: {r['error']}" for s in report["steps"] for r in s["runs"] if r["error"]]
+    return Investigation(findings, {o["step_id"]: o["status"] for o in report["outcomes"]}, errors)
+
+
+def intel_families(tmp_path: Path, hashes: set[str]) -> dict[str, set[str]]:
+    with IntelStore.open(tmp_path / "intel.sqlite") as store:
+        hits = store.lookup(sorted(hashes))
+    return {h: {hit.family or "" for hit in found} for h, found in hits.items() if found}
+
+
+def test_ssh_bruteforce(sandbox, tmp_path: Path) -> None:
+    run = investigate(sandbox, tmp_path, "linux.ssh.bruteforce")
+    gt: ExpectedFindings = sandbox.expected
+    assert run.errors == []
+    assert set(run.steps.values()) == {"done"}
+    f = run.findings
+    assert f["sources"] == set(gt.attacker_ips)
+    assert f["targeted_users"] == set(gt.targeted_users)
+    assert f["invalid_sources"] <= set(gt.attacker_ips)
+    assert f["compromised_users"] == {gt.successful_login.user}
+    assert f["intrusion_sources"] == {gt.successful_login.ip}
+    assert f["sudo_commands"] == {c.command for c in gt.sudo_commands}
+    urls = {u for c in gt.sudo_commands for u in re.findall(r"https?://\S+", c.command)}
+    assert f["download_urls"] == urls
+    assert f["wtmp_sources"] == {r.host for r in gt.wtmp if r.type == "USER_PROCESS"}
+    assert set(f) == {
+        "sources", "targeted_users", "invalid_sources", "compromised_users", "intrusion_sources",
+        "sudo_commands", "download_urls", "wtmp_sources",
+    }
+
+
+def test_process_suspicious(sandbox, tmp_path: Path) -> None:
+    run = investigate(sandbox, tmp_path, "linux.process.suspicious")
+    gt: ExpectedFindings = sandbox.expected
+    bad = [p for p in gt.processes if p.malicious]
+    assert {p.role for p in bad} == {"miner", "deleted-exe"}
+    assert run.errors == []
+    f = run.findings
+    assert f["suspicious_pids"] == {str(p.pid) for p in bad}
+    assert f["suspicious_exes"] == {p.exe.removesuffix(" (deleted)") for p in bad}
+    assert f["suspicious_users"] == {p.user for p in bad}
+    assert gt.miner.remote is not None
+    host, port = gt.miner.remote.rsplit(":", 1)
+    assert f["remote_ips"] == {host} and f["remote_ports"] == {port}
+    # The deleted executable cannot be hashed by path: only the miner's hash is found.
+    assert f["exe_sha256"] == {p.exe_sha256 for p in bad if not p.exe_deleted}
+    assert "malware_families" not in f  # the miner is a copy of a system binary, unknown to intel
+    assert set(f) == {"suspicious_pids", "suspicious_exes", "suspicious_users", "remote_ips",
+                      "remote_ports", "exe_sha256"}
+
+
+def test_persistence(sandbox, tmp_path: Path) -> None:
+    run = investigate(sandbox, tmp_path, "linux.persistence")
+    gt: ExpectedFindings = sandbox.expected
+    assert run.errors == []
+    assert set(run.steps.values()) == {"done"}
+    f = run.findings
+    assert f["suspicious_entries"] == {e.line for e in gt.persistence if e.kind != "authorized_keys"}
+    # The scenario writes every file at `up` time, so benign files are flagged recent too.
+    assert {e.path for e in gt.persistence} <= f["persistence_files"]
+    assert gt.attacker_key_fingerprint in f["key_fingerprints"]
+    assert {d.path for d in gt.dropped_files} <= f["launched_files"]
+    planted = {d.sha256 for d in gt.dropped_files if d.in_intel}
+    assert set(intel_families(tmp_path, f["launched_sha256"])) == planted
+    assert f["malware_families"] == set().union(*intel_families(tmp_path, planted).values())
+
+
+def test_hash_sweep(sandbox, tmp_path: Path) -> None:
+    run = investigate(sandbox, tmp_path, "linux.malware.hash_sweep")
+    gt: ExpectedFindings = sandbox.expected
+    assert run.errors == []
+    f = run.findings
+    assert {d.path for d in gt.dropped_files} <= f["candidate_files"]
+    planted = {d.sha256 for d in gt.dropped_files if d.in_intel}
+    assert planted, "the scenario plants a sample known to the intel store"
+    families = intel_families(tmp_path, f["file_sha256"])
+    assert set(families) == planted  # exactly the planted sample matches, nothing else does
+    family = set().union(*families.values())
+    assert f["malware_families"] == family
+    assert f["known_families"] == family
+
+
+def test_account_compromise(sandbox, tmp_path: Path) -> None:
+    run = investigate(sandbox, tmp_path, "linux.account.compromise")
+    gt: ExpectedFindings = sandbox.expected
+    assert run.errors == []
+    logins = [gt.successful_login, *gt.legitimate_logins]
+    f = run.findings
+    assert f["login_sources"] == {login.ip for login in logins}
+    # `list_logins which=success` also reports wtmp's boot record, whose user is `reboot`.
+    assert f["login_users"] - {"reboot"} == {login.user for login in logins}
+    assert f["sudo_users"] == {c.user for c in gt.sudo_commands}
+    assert f["sudo_commands"] == {c.command for c in gt.sudo_commands}
+    assert gt.attacker_key_fingerprint in f["key_fingerprints"]
+    assert "new_accounts" not in f  # the scenario creates no account
+    assert run.steps["new_account_activity"] == "condition_false"
