@@ -204,6 +204,7 @@ def test_time_window_on_iso_lines(local_ctx: ToolContext, tmp_path: Path) -> Non
         (r"[é]", "non-ASCII character"),
         (r"(unclosed", "missing ')'"),
         (r"(?P<path>x)", "clash with row columns"),
+        (r"(?P<u>a)|(?P<u>b)", "group name(s) ['u'] used more than once"),
     ],
 )
 def test_invalid_patterns_are_refused_clearly(
