@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from agent.case.errors import CaseError
 from agent.case.evidence import EvidenceStore
 from agent.case.ledger import iter_entries
 from agent.case.payloads import Decision as DecisionEntry
@@ -20,8 +21,8 @@ from agent.state import CaseState, Execution, Finding, StepOutcome
 from playbooks.schema import Playbook
 
 
-class ReportClaimError(Exception):
-    """A report names a value that is not in the evidence it cites."""
+class ReportClaimError(CaseError):
+    """A report names a value that is not in the evidence it cites (the case stays open, nothing is lost)."""
 
 
 class StepRecord(BaseModel):
