@@ -2,7 +2,8 @@
 
 `SLEUTH_CRASH_AT=<point>[#<n>]` kills the process the n-th time (default 1st) it passes `<point>`.
 Points: `after:<node>` (a node's update was checkpointed), `execute:started` (execution_started is in
-the ledger, the tool has not run), `execute:ran` (the tool ran, its result is not in the ledger yet).
+the ledger, the tool has not run), `execute:ran` (the tool ran, its result is not in the ledger yet),
+`report:recorded` (the report's hashes are in the ledger, the case is not closed yet).
 Read once at start-up into a CrashPlan; nothing here runs unless the variable is set.
 """
 

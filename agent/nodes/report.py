@@ -20,6 +20,30 @@ def report(state: CaseState, runtime: Runtime[RunContext]) -> Update:
     ctx = runtime.context
     case = ctx.journal.case
     final = state.model_copy(update={"status": "aborted" if state.status == "aborted" else "closed"})
+    # Re-run after a crash with the report already recorded: the files on disk are the ones whose hashes
+    # the ledger holds; rewriting them (a new generated_at) would break that link.
+    if ctx.journal.find("report") is None:
+        _write_and_record(ctx, final)
+    ctx.crash.reached("report:recorded")
+    if ctx.journal.find("case_closed") is None:
+        case.close(
+            "aborted" if final.status == "aborted" else "closed",
+            actor=ctx.approver,
+            reason="aborted by the approver" if final.status == "aborted" else "playbook completed",
+        )
+    elif case.meta.head_seq is None:  # closed in the ledger before a crash, case.json not yet updated
+        closed = ctx.journal.find("case_closed")
+        assert closed is not None
+        case.meta = case.meta.model_copy(
+            update={"status": closed.data.get("status"), "head_seq": closed.seq, "head_hash": closed.hash}
+        )
+        write_meta(case.dir, case.meta)
+    return {"status": final.status}
+
+
+def _write_and_record(ctx: RunContext, final: CaseState) -> None:
+    """Build and check the report, write report.md/json, and record their hashes."""
+    case = ctx.journal.case
     built = build_report(case.dir, ctx.playbook, final)
     try:
         check_claims(built, case.evidence)
@@ -35,17 +59,3 @@ def report(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         ),
         actor="system",
     )
-    if ctx.journal.find("case_closed") is None:
-        case.close(
-            "aborted" if final.status == "aborted" else "closed",
-            actor=ctx.approver,
-            reason="aborted by the approver" if final.status == "aborted" else "playbook completed",
-        )
-    elif case.meta.head_seq is None:  # closed in the ledger before a crash, case.json not yet updated
-        closed = ctx.journal.find("case_closed")
-        assert closed is not None
-        case.meta = case.meta.model_copy(
-            update={"status": closed.data.get("status"), "head_seq": closed.seq, "head_hash": closed.hash}
-        )
-        write_meta(case.dir, case.meta)
-    return {"status": final.status}
