@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from agent.executor import Executor
 from agent.faults import CrashPlan
 from agent.journal import Journal
-from agent.proposers.base import Proposer
+from agent.proposers.base import Analyst, Proposer
 from playbooks.catalogue import Catalogue
 from playbooks.schema import Playbook
 
@@ -36,5 +36,7 @@ class RunContext:
     executor: Executor
     proposer: Proposer
     approver: str
+    analyst: Analyst | None = None
+    """Model analysis of each proposal's evidence (None in guided mode: extractors only)."""
     settings: RunSettings = field(default_factory=RunSettings)
     crash: CrashPlan = field(default_factory=CrashPlan)

@@ -54,6 +54,8 @@ def _key_of(kind: LedgerKind, data: dict[str, JsonValue]) -> str | None:
             return f"refusal:{data.get('attempt_id')}"
         case LedgerKind.NOTE:
             return f"note:{data.get('text')}"
+        case LedgerKind.ANALYSIS:
+            return f"analysis:{data.get('proposal_id')}"
         case LedgerKind.REPORT:
             return "report"
         case LedgerKind.CASE_CLOSED:

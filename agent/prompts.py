@@ -82,3 +82,22 @@ def messages_for(playbook: Playbook, view: StepView, *, evidence_chars: int) -> 
         SystemMessage(system_prompt(playbook)),
         HumanMessage(step_message(view, evidence_chars=evidence_chars)),
     ]
+
+
+def analysis_message(view: StepView, *, evidence_chars: int) -> str:
+    """Ask for a verdict and findings on the evidence shown; each finding cites one of those hashes."""
+    step = view.step
+    lines = [f"Step {view.step_number}/{view.step_count}: {step.id} — {step.title}"]
+    if step.guidance:
+        lines.append(f"Guidance: {step.guidance.strip()}")
+    lines.append(
+        "Analyse the evidence below. Report only values that appear verbatim in the evidence you cite;"
+    )
+    lines.append("give a verdict, your confidence (0 to 1), a one-line summary and ATT&CK technique ids.")
+    budget = evidence_chars
+    for ex in view.evidence:
+        excerpt = ex.text[: max(budget, 0)]
+        budget -= len(excerpt)
+        lines.append(f"Evidence sha256 {ex.sha256} from {ex.tool} on {ex.host}:")
+        lines.append(fence(excerpt))
+    return "\n".join(lines)

@@ -136,12 +136,14 @@ def _build(
     playbook = load_playbook(Path(spec.playbook_path), catalogue=catalogue)
     inputs = bind_inputs(playbook, spec.inputs)
     executor, targets = _executor(spec)
+    proposer = _proposer(spec, playbook, catalogue, chat_model)
     ctx = RunContext(
         journal=Journal.load(case),
         playbook=playbook,
         catalogue=catalogue,
         executor=executor,
-        proposer=_proposer(spec, playbook, catalogue, chat_model),
+        proposer=proposer,
+        analyst=proposer if isinstance(proposer, ChatProposer) else None,
         approver=approver,
         settings=RunSettings(approval_ttl_s=spec.approval_ttl_s),
         crash=crash,
@@ -199,10 +201,9 @@ def reopen_case(
 
 
 def _unfinished_start(journal: Journal) -> int | None:
-    """The latest start cut short by a crash (an earlier start superseded by a re-execution is not pending)."""
+    """The latest start cut short by a crash (a start superseded by a re-execution is not pending)."""
     for decision_seq, starts in journal.started_by_decision.items():
-        runs = {(e.data.get("host"), e.data.get("item")) for e in starts}
-        for host, item in runs:
+        for host, item in dict.fromkeys((e.data.get("host"), e.data.get("item")) for e in starts):
             start, end = journal.runs(decision_seq, str(host), item if isinstance(item, str) else None)
             if start is not None and end is None:
                 return start.seq

@@ -33,6 +33,7 @@ class LedgerKind(StrEnum):
     REFUSAL = "refusal"
     RESUMED = "resumed"
     NOTE = "note"
+    ANALYSIS = "analysis"
 
 
 class Payload(BaseModel):
@@ -263,11 +264,29 @@ class Note(Payload):
     """sha256 of an evidence blob the note refers to (e.g. the bytes a repair removed)."""
 
 
+class Analysis(Payload):
+    """The model's reading of one proposal's evidence; its findings are recorded separately once checked."""
+
+    kind = LedgerKind.ANALYSIS
+    proposal_id: str
+    """The proposal whose evidence was analysed."""
+    verdict: Literal["benign", "suspicious", "malicious", "inconclusive"]
+    """The model's overall reading."""
+    confidence: float = Field(ge=0.0, le=1.0)
+    """The model's own confidence."""
+    summary: str = ""
+    """One line (untrusted model text)."""
+    attack: tuple[str, ...] = ()
+    """ATT&CK technique ids the model names."""
+    raw: str = ""
+    """The model's answer as given (bounded), so a crash never asks the model twice."""
+
+
 PAYLOAD_MODELS: dict[LedgerKind, type[Payload]] = {
     model.kind: model
     for model in (
         CaseOpened, Proposal, Decision, ExecutionStarted, ExecutionFinished, FindingRecorded,
-        ReportWritten, CaseClosed, Observation, Refusal, Resumed, Note,
+        ReportWritten, CaseClosed, Observation, Refusal, Resumed, Note, Analysis,
     )
 }
 """The payload model of each kind."""

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 
 from langgraph.runtime import Runtime
 
+from agent.analysis import parse_analysis, value_in_evidence
+from agent.case.payloads import Analysis
 from agent.context import RunContext
-from agent.journal import FindingRecorded
-from agent.nodes.common import Update, current_step
-from agent.state import CaseState, Execution, Finding
+from agent.journal import FindingRecorded, Refusal
+from agent.nodes.common import Update, current_step, step_view
+from agent.proposers.base import ModelOutputError
+from agent.state import CaseState, Execution, Finding, Proposal
 from playbooks.extract import extract_findings
 from tools.base import Row
 
@@ -90,4 +93,91 @@ def analyse(state: CaseState, runtime: Runtime[RunContext]) -> Update:
             else:
                 known[key] = len(findings)
                 findings.append(finding)
+    if ctx.analyst is not None:
+        _model_analysis(state, ctx, proposal, findings, known)
     return {"findings": findings}
+
+
+def _model_analysis(
+    state: CaseState,
+    ctx: RunContext,
+    proposal: Proposal,
+    findings: list[Finding],
+    known: dict[tuple[str, str, str], int],
+) -> None:
+    """Ask the model once per proposal (a recorded analysis is reused after a crash); keep only the findings
+    whose value is in the evidence they cite; refuse and record the others."""
+    runs = {
+        ex.evidence_sha256: ex
+        for ex in state.executions
+        if ex.proposal_id == proposal.id and ex.error is None and ex.evidence_sha256
+    }
+    if not runs or ctx.analyst is None:
+        return
+    store = ctx.journal.case.evidence
+    recorded = ctx.journal.find(f"analysis:{proposal.id}")
+    if recorded is not None:
+        answer = parse_analysis(str(recorded.data.get("raw", "")), list(runs))
+    else:
+        view = step_view(state, ctx, {}, feedback=None)
+        view = view.model_copy(update={"evidence": tuple(e for e in view.evidence if e.sha256 in runs)})
+        try:
+            answer, raw = ctx.analyst.analyse(view)
+        except ModelOutputError as exc:
+            ctx.journal.record(
+                Refusal(reason=f"analysis refused: {exc}", raw=exc.raw, attempt_id=f"{proposal.id}/analysis"),
+                actor="model",
+            )
+            return
+        ctx.journal.record(
+            Analysis(
+                proposal_id=proposal.id,
+                verdict=answer.verdict,
+                confidence=answer.confidence,
+                summary=answer.summary,
+                attack=tuple(answer.attack),
+                raw=raw[:20000],
+            ),
+            actor="model",
+        )
+    for i, mf in enumerate(answer.findings):
+        ex = runs[mf.evidence]
+        if not value_in_evidence(mf.value, ex, store):
+            ctx.journal.record(
+                Refusal(
+                    reason=f"model finding {mf.name}={mf.value!r} is not in evidence {mf.evidence[:16]}",
+                    attempt_id=f"{proposal.id}/finding/{i}",
+                ),
+                actor="model",
+            )
+            continue
+        name = f"model.{mf.name}"
+        entry = ctx.journal.record(
+            FindingRecorded(
+                name=name,
+                value=mf.value,
+                evidence=(mf.evidence,),
+                source_seq=ex.ledger_seq,
+                summary=f"model ({answer.verdict}, {answer.confidence:.2f}): {mf.kind} {mf.value}"[:500],
+                host=ex.host,
+                finding_kind=mf.kind,
+            ),
+            actor="model",
+        )
+        if (name, mf.value, ex.host) in known:
+            continue
+        known[(name, mf.value, ex.host)] = len(findings)
+        findings.append(
+            Finding(
+                name=name,
+                kind=mf.kind,
+                value=mf.value,
+                step_id=proposal.step_id,
+                host=ex.host,
+                evidence_sha256=mf.evidence,
+                ledger_seq=entry.seq,
+                confidence=answer.confidence,
+                attack=tuple(answer.attack),
+                source="model",
+            )
+        )

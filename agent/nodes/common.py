@@ -16,9 +16,12 @@ Update = dict[str, Any]
 
 
 def findings_by_name(findings: list[Finding]) -> dict[str, list[str]]:
-    """Finding values grouped by name, first-seen order, distinct."""
+    """Finding values grouped by name, first-seen order, distinct; only deterministic findings steer the
+    playbook (conditions, fan-outs, references): a model's finding informs the human, never the route."""
     grouped: dict[str, list[str]] = {}
     for f in findings:
+        if f.source == "model":
+            continue
         values = grouped.setdefault(f.name, [])
         if f.value not in values:
             values.append(f.value)

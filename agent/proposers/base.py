@@ -6,6 +6,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
+from agent.analysis import AnalysisAnswer
 from playbooks.schema import Step
 
 
@@ -76,6 +77,14 @@ class ModelOutputError(Exception):
     def __init__(self, message: str, *, raw: str = "") -> None:
         super().__init__(message)
         self.raw = raw[:2000]
+
+
+class Analyst(Protocol):
+    """Reads one proposal's evidence and reports a verdict and findings (model mode only)."""
+
+    def analyse(self, view: StepView) -> tuple[AnalysisAnswer, str]:
+        """The parsed analysis and the raw answer; raises ModelOutputError on garbage."""
+        ...
 
 
 class Proposer(Protocol):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, ValidationError
 
 from agent.actions import DoneAnswer, answer_adapter
+from agent.analysis import AnalysisAnswer, analysis_adapter, parse_analysis
 from agent.llm.errors import ModelError
-from agent.prompts import messages_for
+from agent.prompts import analysis_message, messages_for, system_prompt
 from agent.proposers.base import Call, Done, ModelOutputError, StepView
 from playbooks.catalogue import Catalogue
 from playbooks.schema import Playbook
@@ -58,3 +60,29 @@ class ChatProposer:
         args_model: BaseModel = getattr(parsed, "args")  # noqa: B009 - a field of a dynamically built model
         args = args_model.model_dump(mode="json", exclude_unset=True)  # only what the model said
         return Call(tool=data["tool"], args=args, rationale=data["rationale"], cites=tuple(data["cites"]))
+
+    def analyse(self, view: StepView) -> tuple[AnalysisAnswer, str]:
+        """The model's verdict and findings on the evidence in `view`; raises ModelOutputError on garbage."""
+        shas = [ex.sha256 for ex in view.evidence]
+        schema = analysis_adapter(shas).json_schema()
+        messages = [
+            SystemMessage(system_prompt(self.playbook)),
+            HumanMessage(analysis_message(view, evidence_chars=self.evidence_chars)),
+        ]
+        response_format = {
+            "type": "json_schema",
+            "json_schema": {"name": "analysis", "schema": schema, "strict": True},
+        }
+        try:
+            reply = self.model.invoke(messages, response_format=response_format)
+        except ModelError as exc:
+            raise ModelOutputError(f"the model backend failed: {exc}") from exc
+        raw = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+        try:
+            return parse_analysis(raw, shas), raw
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "analysis"
+            raise ModelOutputError(
+                f"model analysis does not fit its schema ({where}: {first['msg']})", raw=raw
+            ) from exc

@@ -23,7 +23,7 @@ from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
 from playbooks.library import find_playbook
 from sandbox.findings import ExpectedFindings
-from tests.support.scripted_model import DONE, ScriptedChatModel, call, echo_default_call
+from tests.support.scripted_model import DONE, ScriptedChatModel, analysis, call, echo_default_call
 
 SLEUTH = [sys.executable, "-c", "import sys; from agent.cli.main import main; sys.exit(main())"]
 
@@ -111,18 +111,29 @@ def test_scripted_model_proposes_followups_refusals_are_recorded_and_edits_apply
     sandbox, tmp_path: Path
 ) -> None:
     followup = {"log": "auth", "pattern": "Accepted \\S+ for \\S+ from", "max_matches": 500}
+    intruder = sandbox.expected.successful_login.ip
     model = ScriptedChatModel(
         turns=[
             echo_default_call(),  # step 1: its own call
+            analysis(
+                "malicious",
+                [("brute_source", "ipv4", sandbox.expected.attacker_ips[0]), ("c2", "ipv4", "10.66.66.66")],
+                attack=["T1110.001"],
+            ),  # one made up
             call("read_file", {"path": "/etc/shadow"}),  # off-playbook follow-up: refused
             "sure! here is my answer: {not json",  # garbage: refused
             call("search_logs", followup, "who got in at all?"),  # an allowed follow-up
+            analysis("malicious", [("intruder", "ipv4", intruder)]),  # on the follow-up's evidence
             DONE,  # step 1 done
             echo_default_call(),  # step 2
+            analysis(),
             echo_default_call(),  # step 3
+            analysis(),
             echo_default_call(),  # step 4 (fan-out over compromised users)
+            "{}",  # an analysis that does not fit its schema: refused, the extractors' findings stand
             DONE,  # step 4: no follow-up
             echo_default_call(),  # step 5
+            analysis("benign"),
         ]
     )
     approver = ScriptedApprover(
@@ -141,16 +152,26 @@ def test_scripted_model_proposes_followups_refusals_are_recorded_and_edits_apply
     with session_scope(session):
         outcome = drive(session.ctx, approver, session.initial)
     assert outcome.state is not None and outcome.state.status == "closed"
-    assert len(model.calls) == 10
+    assert len(model.calls) == 16
     schema = model.calls[0]["response_format"]["json_schema"]["schema"]
     assert "read_file" not in json.dumps(schema)  # the grammar the model sees allows only the step's tool
 
     case_dir = session.case.dir
-    assert reported(case_dir) == expected_findings(sandbox.expected)  # follow-ups add evidence, not noise
+    found = reported(case_dir)
+    model_found = {name: values for name, values in found.items() if name.startswith("model.")}
+    assert {k: v for k, v in found.items() if k not in model_found} == expected_findings(sandbox.expected)
+    # The model's findings are kept only where the evidence shows them; the invented one is refused.
+    assert model_found == {
+        "model.brute_source": {sandbox.expected.attacker_ips[0]},
+        "model.intruder": {intruder},
+    }
     entries = list(iter_entries(case_dir / "ledger.jsonl"))
     refusals = [e.data for e in entries if e.kind == "refusal"]
-    assert [r["tool"] for r in refusals] == ["read_file", None]
-    assert "does not allow tool 'read_file'" in refusals[0]["reason"]
+    assert [r["tool"] for r in refusals] == [None, "read_file", None, None]
+    assert "'10.66.66.66' is not in evidence" in refusals[0]["reason"]
+    assert "does not allow tool 'read_file'" in refusals[1]["reason"]
+    assert refusals[3]["attempt_id"].endswith("/analysis")
+    assert sum(1 for e in entries if e.kind == "analysis") == 5
     edit = next(e.data for e in entries if e.kind == "decision" and e.data["verdict"] == "edit")
     assert edit["diff"] == {"max_matches": {"before": 500, "after": 20}}
     runs = [e.data for e in entries if e.kind == "execution_started"]
@@ -164,10 +185,10 @@ def test_scripted_model_proposes_followups_refusals_are_recorded_and_edits_apply
 
 def test_model_that_only_talks_garbage_falls_back_to_the_playbook(sandbox, tmp_path: Path) -> None:
     model = ScriptedChatModel(
-        turns=["no"] * 3
-        + [DONE]
-        + [echo_default_call()] * 2
-        + [echo_default_call(), DONE, echo_default_call()]
+        turns=["no"] * 3  # step 1: three garbage answers, then the playbook's own call is used
+        + [analysis(), DONE]
+        + [echo_default_call(), analysis()] * 3  # steps 2-4
+        + [DONE, echo_default_call(), analysis()]  # step 4 has no follow-up; step 5
     )
     spec = RunSpec(
         playbook_path=str(find_playbook("linux.ssh.bruteforce")),

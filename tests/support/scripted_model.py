@@ -84,3 +84,30 @@ def call(tool: str, args: dict[str, Any], rationale: str = "follow-up") -> str:
 
 
 DONE = json.dumps({"action": "done", "rationale": "nothing more to check in this step"})
+
+
+def analysis(
+    verdict: str = "inconclusive",
+    findings: Sequence[tuple[str, str, str]] = (),
+    *,
+    attack: Sequence[str] = (),
+) -> Callable[[Sequence[BaseMessage]], str]:
+    """A turn answering an analysis request; findings (name, kind, value) cite the first evidence shown."""
+
+    def turn(messages: Sequence[BaseMessage]) -> str:
+        prompt = str(messages[-1].content)
+        sha = re.search(r"Evidence sha256 ([0-9a-f]{64})", prompt)
+        assert sha and "Analyse the evidence" in prompt, f"not an analysis prompt:\n{prompt}"
+        return json.dumps(
+            {
+                "verdict": verdict,
+                "confidence": 0.8,
+                "summary": "scripted analysis",
+                "findings": [
+                    {"name": n, "kind": k, "value": v, "evidence": sha.group(1)} for n, k, v in findings
+                ],
+                "attack": list(attack),
+            }
+        )
+
+    return turn
