@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
@@ -47,6 +47,15 @@ class Approver(Protocol):
 
     def ask(self, request: ApprovalRequest) -> Answer:
         """Return the human's answer; raise ApprovalUnavailableError when no answer can be had."""
+        ...
+
+
+@runtime_checkable
+class Notified(Protocol):
+    """An approver that also wants to hear how each approved run ended (the console, the TUI)."""
+
+    def notify(self, text: str, *, error: bool = False) -> None:
+        """Show what happened since the last question (a run's result, a tool error)."""
         ...
 
 

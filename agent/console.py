@@ -39,6 +39,11 @@ class ConsoleApprover:
         if request.validation_note:
             w(f"   ! {request.validation_note}\n")
 
+    def notify(self, text: str, *, error: bool = False) -> None:
+        """Print a run's outcome under the decision that allowed it."""
+        self.out.write(f"   {'!' if error else '✓'} {text}\n")
+        self.out.flush()
+
     def ask(self, request: ApprovalRequest) -> Answer:
         """Show the request and read answers until one parses."""
         self.show(request)

@@ -16,7 +16,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
-from agent.approval import Answer, ApprovalRequest, ApprovalUnavailableError, Approver
+from agent.approval import Answer, ApprovalRequest, ApprovalUnavailableError, Approver, Notified
 from agent.case.store import CHECKPOINTS_FILE, Case
 from agent.context import RunContext
 from agent.decisions import AnswerRejectedError, record_decision, recorded_decision, validate_answer
@@ -63,6 +63,25 @@ def _ask(approver: Approver, request: ApprovalRequest, ctx: RunContext) -> Answe
             request = request.model_copy(update={"validation_note": f"answer refused: {exc}"})
 
 
+def _report_runs(approver: Approver, executions: list[Any], shown: set[tuple[str, str, str | None]]) -> None:
+    """Tell the human how each new run ended: rows, or the error that became an observation."""
+    if not isinstance(approver, Notified):
+        return
+    for ex in executions:
+        key = (ex.proposal_id, ex.host, ex.item)
+        if key in shown:
+            continue
+        shown.add(key)
+        where = ex.host + (f" [{ex.item}]" if ex.item else "")
+        if ex.error is not None:
+            approver.notify(f"{ex.tool} on {where} failed ({ex.error_kind}): {ex.error}", error=True)
+        else:
+            cut = ", truncated" if ex.truncated else ""
+            approver.notify(
+                f"{ex.tool} on {where}: {ex.rows} rows{cut}, evidence {(ex.evidence_sha256 or '')[:12]}"
+            )
+
+
 def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> RunOutcome:
     """Run (or continue) the case's graph; `initial` None continues from the last checkpoint."""
     graph = build_graph(total_steps=len(ctx.playbook.steps), proposer_name=ctx.proposer.name)
@@ -73,9 +92,16 @@ def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> Run
         payload: Any = initial if not snapshot.values else None
         if payload is None and not snapshot.values:
             raise RuntimeError("nothing to resume: the case has no checkpoint and no initial state")
+        shown = (
+            {(e.proposal_id, e.host, e.item) for e in CaseState.model_validate(snapshot.values).executions}
+            if snapshot.values
+            else set()
+        )
         while True:
             for update in app.stream(payload, config, context=ctx, durability="sync", stream_mode="updates"):
-                for node in update:
+                for node, values in update.items():
+                    if node == "execute" and isinstance(values, dict):
+                        _report_runs(approver, values.get("executions", []), shown)
                     if not node.startswith("__"):
                         ctx.crash.reached(f"after:{node}")
             snapshot = app.get_state(config)

@@ -34,6 +34,7 @@ def _run_failing_case(h: Harness, inventory: Path, error_kind: str) -> str:
     """Run the playbook where every tool call fails with `error_kind`; check the case still closes."""
     done = h.run_case(answers=5, inventory=inventory)
     assert done.returncode == 0, done.stderr
+    assert done.stderr.count(f"failed ({error_kind})") == 2  # shown to the human as it happens
     case = h.only_case()
     entries = h.ledger(case)
 
