@@ -25,12 +25,13 @@ class LinkChecker:
 
     evidence: EvidenceStore
     warnings: list[str] = field(default_factory=list)
-    proposals: set[int] = field(default_factory=set)
+    proposals: dict[int, Proposal] = field(default_factory=dict)
     decisions: dict[int, Decision] = field(default_factory=dict)
     started: dict[int, ExecutionStarted] = field(default_factory=dict)
     finished: set[int] = field(default_factory=set)
     finish_entries: set[int] = field(default_factory=set)
-    executions_by_decision: dict[int, list[int]] = field(default_factory=dict)
+    # One decision may cover several runs (a group's hosts x a fan-out's items): one run per (host, item).
+    executions_by_run: dict[tuple[int, str, str | None], list[int]] = field(default_factory=dict)
     last_resumed: int = 0
     _hashes: dict[str, str | None] = field(default_factory=dict)
 
@@ -38,7 +39,7 @@ class LinkChecker:
         """The problem with this entry's links (None when it is sound); records it for later entries."""
         match payload:
             case Proposal():
-                self.proposals.add(entry.seq)
+                self.proposals[entry.seq] = payload
             case Resumed():
                 self.last_resumed = entry.seq
             case Decision():
@@ -78,10 +79,16 @@ class LinkChecker:
         if d.proposal_seq != s.proposal_seq:
             return (f"execution of proposal {s.proposal_seq} cites decision {s.decision_seq}, "
                     f"which answers proposal {d.proposal_seq}")
-        earlier = self.executions_by_decision.setdefault(s.decision_seq, [])
+        proposal = self.proposals[d.proposal_seq]
+        if s.host not in (proposal.hosts or (proposal.host,)):
+            return f"execution on {s.host}, a host proposal {d.proposal_seq} did not name"
+        if proposal.items is not None and s.item not in proposal.items:
+            return f"execution for item {s.item!r}, which proposal {d.proposal_seq} did not list"
+        earlier = self.executions_by_run.setdefault((s.decision_seq, s.host, s.item), [])
+        run = s.host + (f" [{s.item}]" if s.item is not None else "")
         if earlier:
             if not s.reexecution:
-                return f"decision {s.decision_seq} was already used by execution {earlier[-1]}"
+                return f"decision {s.decision_seq} was already used on {run} by execution {earlier[-1]}"
             if earlier[-1] in self.finished:
                 return f"re-execution of execution {earlier[-1]}, which had finished"
             if self.last_resumed < earlier[-1]:

@@ -25,17 +25,36 @@ def _propose(case: Case) -> int:
 
 
 def _start(case: Case, decision_seq: int, proposal_seq: int, *, reexecution: bool = False) -> int:
-    return case.record(ExecutionStarted(decision_seq=decision_seq, proposal_seq=proposal_seq,
-                                        tool="list_processes", host="web01", args={},
-                                        reexecution=reexecution), actor="system")
+    return case.record(
+        ExecutionStarted(
+            decision_seq=decision_seq,
+            proposal_seq=proposal_seq,
+            tool="list_processes",
+            host="web01",
+            args={},
+            reexecution=reexecution,
+        ),
+        actor="system",
+    )
 
 
 def _finish(case: Case, started_seq: int, output: bytes = b"ok\n") -> int:
     ref = case.evidence.put(output)
-    return case.record(ExecutionFinished(
-        started_seq=started_seq, tool="list_processes", host="web01", argv=("ps",), exit_status=0,
-        output_sha256=ref.sha256, bytes=ref.size, truncated=False, evidence=ref.relpath, duration_s=0.0,
-    ), actor="system")
+    return case.record(
+        ExecutionFinished(
+            started_seq=started_seq,
+            tool="list_processes",
+            host="web01",
+            argv=("ps",),
+            exit_status=0,
+            output_sha256=ref.sha256,
+            bytes=ref.size,
+            truncated=False,
+            evidence=ref.relpath,
+            duration_s=0.0,
+        ),
+        actor="system",
+    )
 
 
 def test_execution_without_any_decision_is_flagged(cases_root: Path) -> None:
@@ -50,8 +69,9 @@ def test_execution_without_any_decision_is_flagged(cases_root: Path) -> None:
 def test_execution_under_a_denied_decision_is_flagged(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(Decision(proposal_seq=p, verdict="deny", approver="alice", reason="no"),
-                        actor="alice")
+        d = case.record(
+            Decision(proposal_seq=p, verdict="deny", approver="alice", reason="no"), actor="alice"
+        )
         bad = _start(case, d, p)
     report = verify(case.dir)
     assert report.problem is not None and report.problem.seq == bad
@@ -89,8 +109,9 @@ def test_reusing_an_approval_needs_the_reexecution_flag(cases_root: Path) -> Non
 def test_reexecution_of_an_unfinished_execution_is_accepted(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(Decision(proposal_seq=p, verdict="edit", approver="alice", args={"user": "x"}),
-                        actor="alice")
+        d = case.record(
+            Decision(proposal_seq=p, verdict="edit", approver="alice", args={"user": "x"}), actor="alice"
+        )
         first = _start(case, d, p)  # the process died here
         case.record(Resumed(last_seq=first, reason="restart", pending_started_seq=first), actor="system")
         again = _start(case, d, p, reexecution=True)
@@ -131,3 +152,40 @@ def test_finish_without_start_and_finding_without_source_are_flagged(cases_root:
         bad = case.record(FindingRecorded(name="x", value=1, source_seq=1), actor="system")
     report = verify(case.dir)
     assert report.problem is not None and report.problem.seq == bad
+
+
+def test_one_decision_covers_each_named_host_once_and_no_other(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        p = case.record(
+            Proposal(tool="list_processes", args={}, host="web01", hosts=("web01", "web02")), actor="playbook"
+        )
+        d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        for host in ("web01", "web02"):
+            s = case.record(
+                ExecutionStarted(decision_seq=d, proposal_seq=p, tool="list_processes", host=host, args={}),
+                actor="system",
+            )
+            ref = case.evidence.put(host.encode())
+            case.record(
+                ExecutionFinished(
+                    started_seq=s,
+                    tool="list_processes",
+                    host=host,
+                    argv=("ps",),
+                    exit_status=0,
+                    output_sha256=ref.sha256,
+                    bytes=ref.size,
+                    truncated=False,
+                    evidence=ref.relpath,
+                    duration_s=0.0,
+                ),
+                actor="system",
+            )
+        assert verify(case.dir).ok
+        bad = case.record(
+            ExecutionStarted(decision_seq=d, proposal_seq=p, tool="list_processes", host="db01", args={}),
+            actor="system",
+        )
+    report = verify(case.dir)
+    assert report.problem is not None and report.problem.seq == bad
+    assert "did not name" in report.problem.reason
