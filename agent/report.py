@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict
 from agent.case.errors import CaseError
 from agent.case.evidence import EvidenceStore
 from agent.case.ledger import iter_entries
+from agent.case.payloads import Analysis, LedgerKind
 from agent.case.payloads import Decision as DecisionEntry
-from agent.case.payloads import LedgerKind
 from agent.case.payloads import Proposal as ProposalEntry
 from agent.state import CaseState, Execution, Finding, StepOutcome
 from playbooks.schema import Playbook
@@ -42,6 +42,8 @@ class StepRecord(BaseModel):
     reason: str | None
     decision_seq: int | None
     runs: list[Execution]
+    analysis: str | None = None
+    """The model's verdict on this proposal's evidence (untrusted model text), when one was made."""
 
 
 class TimelineEvent(BaseModel):
@@ -80,7 +82,11 @@ class Report(BaseModel):
 def _step_records(case_dir: Path, state: CaseState) -> list[StepRecord]:
     proposals: dict[int, tuple[ProposalEntry, int]] = {}
     decisions: dict[int, tuple[DecisionEntry, int]] = {}
+    analyses: dict[str, str] = {}
     for entry in iter_entries(case_dir / "ledger.jsonl"):
+        if entry.kind == LedgerKind.ANALYSIS:
+            a = Analysis.model_validate(entry.data)
+            analyses[a.proposal_id] = f"{a.verdict} ({a.confidence:.2f}): {a.summary} (ledger #{entry.seq})"
         if entry.kind == LedgerKind.PROPOSAL:
             proposals[entry.seq] = (ProposalEntry.model_validate(entry.data), entry.seq)
         elif entry.kind == LedgerKind.DECISION:
@@ -104,6 +110,7 @@ def _step_records(case_dir: Path, state: CaseState) -> list[StepRecord]:
                 reason=(dec[0].reason or None) if dec else None,
                 decision_seq=dec[1] if dec else None,
                 runs=[e for e in state.executions if e.proposal_id == pid],
+                analysis=analyses.get(pid),
             )
         )
     return records
@@ -235,6 +242,8 @@ def render_markdown(report: Report) -> str:
             )
             flag = " (re-executed after a crash)" if r.reexecution else ""
             out.append(f"  - {where}: {result} (ledger #{r.ledger_seq}){flag}")
+        if s.analysis:
+            out.append(f"  - model analysis: {_cell(s.analysis)}")
     skipped = [o for o in report.outcomes if o.status == "condition_false"]
     out += [f"- **{o.step_id}** skipped: {o.note}" for o in skipped]
     return "\n".join(out) + "\n"

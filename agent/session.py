@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import yaml
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, JsonValue
 
+from agent.case.errors import CaseError
 from agent.case.fsutil import atomic_write
 from agent.case.payloads import Resumed
 from agent.case.store import Case, CaseStore
@@ -75,8 +77,22 @@ def _json_inputs(values: dict[str, str | int | list[str]]) -> dict[str, JsonValu
     return {k: list(v) if isinstance(v, list) else v for k, v in values.items()}
 
 
+CONFIG_FILE = "config.yaml"
+
+
 def default_approver() -> str:
-    """`user@host` of whoever runs sleuth."""
+    """The `approver:` of `<data dir>/config.yaml`, else `user@host` of whoever runs sleuth."""
+    path = data_dir() / CONFIG_FILE
+    if path.is_file():
+        try:
+            config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise CaseError(f"{path}: cannot read the configuration: {exc}") from exc
+        name = config.get("approver") if isinstance(config, dict) else None
+        if name is not None:
+            if not isinstance(name, str) or not name.strip() or not name.isprintable():
+                raise CaseError(f"{path}: `approver` must be a printable name, not {name!r}")
+            return name.strip()
     return f"{getpass.getuser()}@{socket.gethostname()}"
 
 

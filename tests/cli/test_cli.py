@@ -96,3 +96,26 @@ def test_tool_search_logs_count_equals_grep_c(tmp_path: Path) -> None:
     programs = [c["argv"][0] for c in result["commands"]]
     assert programs[0] == "find" and programs[-1] in ("rg", "grep")  # rotations listed, then one search
     assert len(result["sha256"]) == 64 and result["host"] == "local"
+
+
+def test_approver_comes_from_the_flag_then_the_config_then_the_os(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("approver: ir-oncall\n")
+    proc = sleuth("run", "linux.ssh.bruteforce", "--target", "local", "--backend", "guided", home=tmp_path)
+    assert "approver ir-oncall" in proc.stderr
+    proc = sleuth(
+        "run",
+        "linux.ssh.bruteforce",
+        "--target",
+        "local",
+        "--backend",
+        "guided",
+        "--approver",
+        "eve",
+        home=tmp_path,
+    )
+    assert "approver eve" in proc.stderr
+    (tmp_path / "config.yaml").write_text("approver: [1, 2]\n")
+    proc = sleuth("run", "linux.ssh.bruteforce", "--target", "local", "--backend", "guided", home=tmp_path)
+    assert (
+        proc.returncode == 2 and "must be a printable name" in proc.stderr and "Traceback" not in proc.stderr
+    )

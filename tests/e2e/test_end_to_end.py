@@ -172,6 +172,7 @@ def test_scripted_model_proposes_followups_refusals_are_recorded_and_edits_apply
     assert "does not allow tool 'read_file'" in refusals[1]["reason"]
     assert refusals[3]["attempt_id"].endswith("/analysis")
     assert sum(1 for e in entries if e.kind == "analysis") == 5
+    assert "model analysis: malicious (0.80): scripted analysis" in (case_dir / "report.md").read_text()
     edit = next(e.data for e in entries if e.kind == "decision" and e.data["verdict"] == "edit")
     assert edit["diff"] == {"max_matches": {"before": 500, "after": 20}}
     runs = [e.data for e in entries if e.kind == "execution_started"]
