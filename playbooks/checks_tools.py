@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 
 from pydantic import ValidationError
 
-from playbooks.issues import Issue
+from playbooks.issues import Issue, did_you_mean
 from playbooks.lint import Check, LintContext
 from playbooks.refs import ConcatRef
 from playbooks.samples import sample_args
@@ -48,9 +47,7 @@ def _pattern_groups(step_args: dict[str, object]) -> set[str] | None:
 
 def _unknown_tool(ctx: LintContext, name: str) -> str:
     names = list(ctx.tools())
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown tool {name!r}{hint}; tools: {', '.join(names)}"
+    return f"unknown tool {name!r}{did_you_mean(name, names)}; tools: {', '.join(names)}"
 
 
 class UnknownTool(Check):
@@ -99,12 +96,10 @@ class ArgsMatchTool(Check):
         arg_loc: Loc = ("steps", i, "args", *loc)
         name = str(loc[0]) if loc else ""
         if kind == "extra_forbidden":
-            close = difflib.get_close_matches(name, names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             return self.issue(
                 ctx,
                 arg_loc,
-                f"{tool} has no argument {name!r}{hint}; arguments: {', '.join(names)}",
+                f"{tool} has no argument {name!r}{did_you_mean(name, names)}; arguments: {', '.join(names)}",
                 key=True,
             )
         if kind == "missing":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -36,6 +38,17 @@ class Issue(BaseModel):
         """`path:line:col: severity[CODE] message`, one line (newlines in the message are flattened)."""
         text = " ".join(self.message.split())
         return f"{self.file}:{self.line}:{self.col}: {self.severity.value}[{self.code}] {text}"
+
+
+def error_issue(file: str, code: str, message: str, *, line: int = 1, col: int = 1) -> Issue:
+    """An error at line:col of `file` (line 1, column 1 when it is about the whole file)."""
+    return Issue(file=file, line=line, col=col, severity=Severity.ERROR, code=code, message=message)
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` naming the choice closest to a misspelt name, or "" when none is close."""
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def sort_issues(issues: list[Issue]) -> list[Issue]:

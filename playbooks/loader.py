@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from pathlib import Path
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from playbooks.errors import PlaybookLoadError
-from playbooks.issues import Issue, Severity, sort_issues
+from playbooks.issues import Issue, did_you_mean, error_issue, sort_issues
 from playbooks.schema import Playbook
 from playbooks.yamlsource import MAX_BYTES, Loc, SourceMap, parse_yaml
 
@@ -92,10 +91,8 @@ def _message(err: ErrorDetails, loc: Loc, full_loc: Loc) -> str:
         key = str(loc[-1])
         model = _model_at(full_loc[:-1])
         allowed = [f.alias or n for n, f in model.model_fields.items()] if model else []
-        close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
         listed = f"; allowed: {', '.join(allowed)}" if allowed else ""
-        return f"unknown key {key!r} in {_dotted(loc[:-1])}{hint}{listed}"
+        return f"unknown key {key!r} in {_dotted(loc[:-1])}{did_you_mean(key, allowed)}{listed}"
     if kind == "missing":
         return f"missing required key {str(full_loc[-1])!r} in {_dotted(loc)}"
     msg = err["msg"].removeprefix("Value error, ")
@@ -113,16 +110,8 @@ def validation_issues(exc: ValidationError, data: object, smap: SourceMap) -> li
         full_loc: Loc = tuple(err["loc"])
         loc = _data_loc(full_loc, data)
         pos = smap.key_pos(loc) if err["type"] == "extra_forbidden" else smap.value_pos(loc)
-        issues.append(
-            Issue(
-                file=smap.file,
-                line=pos.line,
-                col=pos.col,
-                severity=Severity.ERROR,
-                code="PB010",
-                message=_message(err, loc, full_loc),
-            )
-        )
+        message = _message(err, loc, full_loc)
+        issues.append(error_issue(smap.file, "PB010", message, line=pos.line, col=pos.col))
     return issues
 
 
@@ -132,16 +121,7 @@ def parse_playbook(data: bytes, file: str) -> tuple[Playbook | None, list[Issue]
     if not isinstance(value, dict):
         if issues:
             return None, issues
-        return None, [
-            Issue(
-                file=file,
-                line=1,
-                col=1,
-                severity=Severity.ERROR,
-                code="PB010",
-                message="a playbook is a mapping (id: ..., title: ..., steps: ...)",
-            )
-        ]
+        return None, [error_issue(file, "PB010", "a playbook is a mapping (id: ..., title: ..., steps: ...)")]
     try:
         playbook = Playbook.model_validate(value)
     except ValidationError as exc:
@@ -162,16 +142,7 @@ def read_playbook(path: Path) -> tuple[Playbook | None, list[Issue]]:
         with path.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        return None, [
-            Issue(
-                file=file,
-                line=1,
-                col=1,
-                severity=Severity.ERROR,
-                code="PB004",
-                message=f"cannot read: {exc.strerror or exc}",
-            )
-        ]
+        return None, [error_issue(file, "PB004", f"cannot read: {exc.strerror or exc}")]
     return parse_playbook(data, file)
 
 

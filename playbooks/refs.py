@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -149,10 +150,15 @@ class AnyInCondition(StrictModel):
     """The set of values that make the condition true (exact match)."""
 
 
+def _given_keys(value: object) -> Collection[str]:
+    """The keys a discriminator decides on: a raw mapping's keys, or the fields a model was given."""
+    if isinstance(value, dict):
+        return value
+    return value.model_fields_set if isinstance(value, BaseModel) else ()
+
+
 def _cond_kind(value: object) -> str | None:
-    keys = (
-        value if isinstance(value, dict) else (value.model_fields_set if isinstance(value, BaseModel) else ())
-    )
+    keys = _given_keys(value)
     found = [k for k in ("exists", "count", "any_in") if k in keys]
     return found[0] if len(found) == 1 else None
 
@@ -212,9 +218,7 @@ class ColumnExtractor(StrictModel):
 
 
 def _extractor_kind(value: object) -> str | None:
-    keys = (
-        value if isinstance(value, dict) else (value.model_fields_set if isinstance(value, BaseModel) else ())
-    )
+    keys = _given_keys(value)
     if "builtin" in keys:
         return "builtin"
     if "regex" in keys:

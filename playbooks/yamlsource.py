@@ -8,7 +8,7 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from playbooks.issues import Issue, Severity
+from playbooks.issues import Issue, error_issue
 
 MAX_BYTES = 1024 * 1024  # a playbook is a page of YAML; 1 MiB is generous and bounds parse time
 MAX_DEPTH = 40  # deep nesting means garbage or an attack; it also keeps the composer off RecursionError
@@ -91,16 +91,7 @@ class _Builder:
         self._scalars = yaml.SafeLoader("")  # only its pure construct_yaml_* helpers are used
 
     def problem(self, pos: Pos, code: str, message: str) -> None:
-        self.issues.append(
-            Issue(
-                file=self.smap.file,
-                line=pos.line,
-                col=pos.col,
-                severity=Severity.ERROR,
-                code=code,
-                message=message,
-            )
-        )
+        self.issues.append(error_issue(self.smap.file, code, message, line=pos.line, col=pos.col))
 
     def build(self, node: Node, loc: Loc) -> Data:
         pos = _pos(node.start_mark)
@@ -162,19 +153,16 @@ class _Builder:
 
 
 def _decode(data: bytes, file: str) -> tuple[str | None, list[Issue]]:
-    def issue(line: int, col: int, message: str) -> list[Issue]:
-        return [Issue(file=file, line=line, col=col, severity=Severity.ERROR, code="PB004", message=message)]
-
     if len(data) > MAX_BYTES:
-        return None, issue(1, 1, f"file is {len(data)} bytes; a playbook is at most {MAX_BYTES} bytes")
+        message = f"file is {len(data)} bytes; a playbook is at most {MAX_BYTES} bytes"
+        return None, [error_issue(file, "PB004", message)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, issue(
-            line, col, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
-        )
+        message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        return None, [error_issue(file, "PB004", message, line=line, col=col)]
     return text, []
 
 
@@ -185,23 +173,13 @@ def _yaml_issue(file: str, text: str, exc: yaml.YAMLError) -> Issue:
         if "'\\t'" in message:
             message = "tab character: YAML indentation must use spaces"
         code = "PB003" if "alias" in message or "nesting" in message else "PB001"
-        return Issue(
-            file=file, line=pos.line, col=pos.col, severity=Severity.ERROR, code=code, message=message
-        )
+        return error_issue(file, code, message, line=pos.line, col=pos.col)
     if isinstance(exc, yaml.reader.ReaderError):
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        return Issue(
-            file=file,
-            line=line,
-            col=col,
-            severity=Severity.ERROR,
-            code="PB004",
-            message=f"control character U+{int(exc.character):04X} is not allowed in YAML",
-        )
-    return Issue(
-        file=file, line=1, col=1, severity=Severity.ERROR, code="PB001", message=f"invalid YAML: {exc}"
-    )
+        message = f"control character U+{int(exc.character):04X} is not allowed in YAML"
+        return error_issue(file, "PB004", message, line=line, col=col)
+    return error_issue(file, "PB001", f"invalid YAML: {exc}")
 
 
 def parse_yaml(data: bytes, file: str) -> tuple[Data, SourceMap, list[Issue]]:
@@ -216,39 +194,16 @@ def parse_yaml(data: bytes, file: str) -> tuple[Data, SourceMap, list[Issue]]:
     except yaml.YAMLError as exc:
         return None, SourceMap(file), [_yaml_issue(file, text, exc)]
     except RecursionError:
-        return (
-            None,
-            SourceMap(file),
-            [
-                Issue(
-                    file=file,
-                    line=1,
-                    col=1,
-                    severity=Severity.ERROR,
-                    code="PB003",
-                    message="nesting too deep",
-                )
-            ],
-        )
+        return None, SourceMap(file), [error_issue(file, "PB003", "nesting too deep")]
     finally:
         if loader is not None:
             loader.dispose()
     if node is None:
-        return (
-            None,
-            SourceMap(file),
-            [
-                Issue(
-                    file=file,
-                    line=1,
-                    col=1,
-                    severity=Severity.ERROR,
-                    code="PB004",
-                    message="empty file: a playbook is a mapping with id, title, version, steps "
-                    "(start from `sleuth playbook new ID`)",
-                )
-            ],
+        message = (
+            "empty file: a playbook is a mapping with id, title, version, steps "
+            "(start from `sleuth playbook new ID`)"
         )
+        return None, SourceMap(file), [error_issue(file, "PB004", message)]
     builder = _Builder(file)
     value = builder.build(node, ())
     return value, builder.smap, builder.issues

@@ -6,9 +6,15 @@ import time
 
 from pydantic import Field
 
-from tools.base import Row, Tool, ToolContext, ToolResult, make_result
-from tools.hoststate.common import HostStateArgs, RowModel, render_table, stderr_lines
-from tools.hoststate.files import LINK_FORMAT, STAT_FORMAT, parse_links, parse_stat
+from tools.base import Row, Tool, ToolContext, ToolResult
+from tools.hoststate.common import (
+    HostStateArgs,
+    RowModel,
+    run_command,
+    stderr_lines,
+    table_result,
+)
+from tools.hoststate.files import LINK_FORMAT, parse_links, parse_stat, stat_argv
 from tools.hoststate.paths import AbsPath
 
 COLUMNS = ("path", "type", "size", "mode", "user", "group", "mtime", "ctime", "inode", "target")
@@ -64,11 +70,6 @@ class FileInfoRow(RowModel):
     """Symlink target, for symlinks."""
 
 
-def stat_argv(paths: list[str]) -> tuple[str, ...]:
-    """The stat argv for these absolute paths (fixed format, operands after `--`)."""
-    return ("stat", f"--printf={STAT_FORMAT}", "--", *paths)
-
-
 class FileInfoTool(Tool[FileInfoArgs]):
     """Describes paths with one `stat`, plus one `find -printf %l` for symlink targets."""
 
@@ -84,20 +85,15 @@ class FileInfoTool(Tool[FileInfoArgs]):
         """Stat the paths; resolve symlink targets; missing paths become notes."""
         started = time.monotonic()
         # stat exits 1 when some path is missing; the others are still printed.
-        out = ctx.transport.run(
-            stat_argv(list(args.paths)), timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes,
-            ok_exit=frozenset({0, 1}),
-        )
+        out = run_command(ctx, stat_argv(list(args.paths)), ok_exit=frozenset({0, 1}))
         entries, bad = parse_stat(out.stdout)
         notes = stderr_lines(out.stderr) + [f"unparsed stat record: {r!r}" for r in bad[:10]]
         outputs = [out]
         links = [e.path for e in entries if e.type == "symbolic link"]
         targets: dict[str, str] = {}
         if links:
-            link_out = ctx.transport.run(
-                ("find", *links, "-maxdepth", "0", "-type", "l", "-printf", LINK_FORMAT),
-                timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=frozenset({0, 1}),
-            )
+            find_links = ("find", *links, "-maxdepth", "0", "-type", "l", "-printf", LINK_FORMAT)
+            link_out = run_command(ctx, find_links, ok_exit=frozenset({0, 1}))
             outputs.append(link_out)
             targets = parse_links(link_out.stdout)
         rows: list[Row] = [
@@ -108,14 +104,8 @@ class FileInfoTool(Tool[FileInfoArgs]):
             ).model_dump()
             for e in entries
         ]
-        return make_result(
-            self.name,
-            outputs,
-            rows,
-            render_table(rows, COLUMNS),
-            host=ctx.transport.host,
-            duration_s=time.monotonic() - started,
-            notes=notes,
+        return table_result(
+            self.name, ctx, outputs, rows, COLUMNS, started=started, notes=notes
         )
 
 

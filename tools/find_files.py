@@ -9,8 +9,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from tools.base import Row, Tool, ToolContext, ToolResult, make_result
-from tools.hoststate.common import HostStateArgs, RowModel, render_table, stderr_lines
+from tools.base import Row, Tool, ToolContext, ToolResult
+from tools.hoststate.common import (
+    HostStateArgs,
+    RowModel,
+    run_command,
+    stderr_lines,
+    table_result,
+)
 from tools.hoststate.files import FIND_FORMAT, parse_find
 from tools.hoststate.paths import AbsPath
 
@@ -101,9 +107,7 @@ class FindFilesTool(Tool[FindFilesArgs]):
     def run(self, args: FindFilesArgs, ctx: ToolContext) -> ToolResult:
         """Run find; unreadable directories and missing roots become notes."""
         started = time.monotonic()
-        out = ctx.transport.run(
-            find_argv(args), timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=frozenset({0, 1})
-        )
+        out = run_command(ctx, find_argv(args), ok_exit=frozenset({0, 1}))
         # A cut output can end inside a record: keep only whole (NUL-terminated) records.
         data = out.stdout[: out.stdout.rfind(b"\0") + 1] if out.truncated else out.stdout
         found, bad = parse_find(data)
@@ -115,13 +119,13 @@ class FindFilesTool(Tool[FindFilesArgs]):
             ).model_dump()
             for f in found[: args.max_results]
         ]
-        return make_result(
+        return table_result(
             self.name,
+            ctx,
             [out],
             rows,
-            render_table(rows, COLUMNS),
-            host=ctx.transport.host,
-            duration_s=time.monotonic() - started,
+            COLUMNS,
+            started=started,
             truncated=len(found) > args.max_results,
             notes=notes,
         )

@@ -7,9 +7,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from tools.base import IntelHit, Row, Tool, ToolContext, ToolResult, make_result
-from tools.hoststate.common import HostStateArgs, RowModel, render_table, stderr_lines
-from tools.hoststate.files import STAT_FORMAT, parse_stat, parse_sums
+from tools.base import IntelHit, Row, Tool, ToolContext, ToolResult
+from tools.hoststate.common import (
+    HostStateArgs,
+    RowModel,
+    run_command,
+    stderr_lines,
+    table_result,
+)
+from tools.hoststate.files import parse_stat, parse_sums, stat_argv
 from tools.hoststate.paths import AbsPath
 from tools.intel.hashes import is_empty_file_hash
 from tools.transport.base import CommandOutput
@@ -76,16 +82,14 @@ class HashFilesTool(Tool[HashFilesArgs]):
         algorithms: list[str] = list(dict.fromkeys(["sha256", *args.algorithms]))
         # stat and the hashers exit 1 when some file is missing: the rest is still valid.
         ok = frozenset({0, 1})
-        stat_out = ctx.transport.run(("stat", f"--printf={STAT_FORMAT}", "--", *paths),
-                                     timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=ok)
+        stat_out = run_command(ctx, stat_argv(paths), ok)
         stats = {e.path: e for e in parse_stat(stat_out.stdout)[0]}
         outputs: list[CommandOutput] = [stat_out]
         sums: dict[str, dict[str, str]] = {}
         errors: list[str] = stderr_lines(stat_out.stderr)
         hashable = [p for p in paths if p in stats and stats[p].type.startswith("regular")]
         for algorithm in algorithms if hashable else []:
-            out = ctx.transport.run((_PROGRAMS[algorithm], "-z", "--", *hashable),
-                                    timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=ok)
+            out = run_command(ctx, (_PROGRAMS[algorithm], "-z", "--", *hashable), ok)
             outputs.append(out)
             sums[algorithm] = parse_sums(out.stdout)
             errors.extend(stderr_lines(out.stderr))
@@ -122,14 +126,8 @@ class HashFilesTool(Tool[HashFilesArgs]):
                     note=note,
                 ).model_dump()
             )
-        return make_result(
-            self.name,
-            outputs,
-            rows,
-            render_table(rows, COLUMNS),
-            host=ctx.transport.host,
-            duration_s=time.monotonic() - started,
-            notes=notes,
+        return table_result(
+            self.name, ctx, outputs, rows, COLUMNS, started=started, notes=notes
         )
 
 

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from tools.base import Row, Tool, ToolContext, ToolResult, make_result
-from tools.hoststate.common import HostStateArgs, RowModel, render_table
+from tools.base import Row, Tool, ToolContext, ToolResult
+from tools.hoststate.common import HostStateArgs, RowModel, run_command, table_result
 from tools.hoststate.net import parse_ss
 
 SS_ARGV: tuple[str, ...] = ("ss", "-t", "-u", "-n", "-a", "-p", "-H")
@@ -65,7 +65,7 @@ class ListConnectionsTool(Tool[ListConnectionsArgs]):
     def run(self, args: ListConnectionsArgs, ctx: ToolContext) -> ToolResult:
         """Run ss once and filter the sockets."""
         started = time.monotonic()
-        out = ctx.transport.run(SS_ARGV, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes)
+        out = run_command(ctx, SS_ARGV)
         sockets, bad = parse_ss(out.stdout)
         notes = [f"unparsed ss line: {line!r}" for line in bad[:10]]
         rows: list[Row] = []
@@ -83,15 +83,8 @@ class ListConnectionsTool(Tool[ListConnectionsArgs]):
             notes.append("no socket owners visible (ss -p needs root): pid and process are empty")
         cut = len(rows) > args.max_rows
         rows = rows[: args.max_rows]
-        return make_result(
-            self.name,
-            [out],
-            rows,
-            render_table(rows, COLUMNS),
-            host=ctx.transport.host,
-            duration_s=time.monotonic() - started,
-            truncated=cut,
-            notes=notes,
+        return table_result(
+            self.name, ctx, [out], rows, COLUMNS, started=started, truncated=cut, notes=notes
         )
 
 

@@ -7,9 +7,15 @@ from typing import Literal
 
 from pydantic import Field
 
-from tools.base import Row, Tool, ToolContext, ToolResult, make_result
+from tools.base import Row, Tool, ToolContext, ToolResult
 from tools.errors import CommandFailedError
-from tools.hoststate.common import HostStateArgs, RowModel, render_table, stderr_lines
+from tools.hoststate.common import (
+    HostStateArgs,
+    RowModel,
+    run_command,
+    stderr_lines,
+    table_result,
+)
 from tools.hoststate.logins import Login, parse_last, parse_who
 from tools.hoststate.paths import AbsPath
 from tools.transport.base import CommandOutput
@@ -88,7 +94,7 @@ class ListLoginsTool(Tool[ListLoginsArgs]):
                 continue
             argv = (program, "-F", "-w", "-i", "-n", str(args.max_entries), "-f", path)
             try:
-                out = ctx.transport.run(argv, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes)
+                out = run_command(ctx, argv)
             except CommandFailedError as exc:
                 # A host without btmp, or lastb as non-root: the other records still count.
                 why = exc.stderr.strip()[:300]
@@ -99,8 +105,7 @@ class ListLoginsTool(Tool[ListLoginsArgs]):
             rows.extend(_rows(kind, logins))
             notes.extend(f"unparsed {program} line: {line!r}" for line in bad[:10])
         if args.which in ("current", "all"):
-            out = ctx.transport.run(("who", "--ips", args.utmp), timeout_s=ctx.timeout_s,
-                                    max_bytes=ctx.max_bytes)
+            out = run_command(ctx, ("who", "--ips", args.utmp))
             outputs.append(out)
             logins, bad = parse_who(out.stdout)
             rows.extend(_rows("current", logins[: args.max_entries]))
@@ -108,14 +113,8 @@ class ListLoginsTool(Tool[ListLoginsArgs]):
             notes.extend(stderr_lines(out.stderr, limit=3))
         if not outputs:
             raise CommandFailedError("no login records could be read: " + "; ".join(notes), exit_status=1)
-        return make_result(
-            self.name,
-            outputs,
-            rows,
-            render_table(rows, COLUMNS),
-            host=ctx.transport.host,
-            duration_s=time.monotonic() - started,
-            notes=notes,
+        return table_result(
+            self.name, ctx, outputs, rows, COLUMNS, started=started, notes=notes
         )
 
 

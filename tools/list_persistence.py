@@ -6,9 +6,9 @@ import time
 
 from pydantic import Field
 
-from tools.base import Row, Tool, ToolContext, ToolResult, make_result
+from tools.base import Row, Tool, ToolContext, ToolResult
 from tools.errors import CommandFailedError, TransportError
-from tools.hoststate.common import HostStateArgs, RowModel, decode, render_table, run_command
+from tools.hoststate.common import HostStateArgs, RowModel, decode, run_command, table_result
 from tools.hoststate.files import FIND_FORMAT, parse_find
 from tools.hoststate.persistence import KEY_ROOTS, SYSTEM_ROOTS, build_entries, lines_to_read
 from tools.transport.base import CommandOutput
@@ -118,9 +118,8 @@ class ListPersistenceTool(Tool[ListPersistenceArgs]):
             rows = [r for r in rows if r["flags"]]
         cut = len(rows) > args.max_rows
         rows = rows[: args.max_rows]
-        return make_result(
-            self.name, outputs, rows, render_table(rows, COLUMNS), host=ctx.transport.host,
-            duration_s=time.monotonic() - started, truncated=cut, notes=notes,
+        return table_result(
+            self.name, ctx, outputs, rows, COLUMNS, started=started, truncated=cut, notes=notes
         )
 
 

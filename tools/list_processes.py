@@ -6,8 +6,14 @@ import time
 
 from pydantic import Field
 
-from tools.base import Row, Tool, ToolContext, ToolResult, make_result
-from tools.hoststate.common import HostStateArgs, RowModel, render_table, stderr_lines
+from tools.base import Row, Tool, ToolContext, ToolResult
+from tools.hoststate.common import (
+    HostStateArgs,
+    RowModel,
+    run_command,
+    stderr_lines,
+    table_result,
+)
 from tools.hoststate.procs import parse_comms, parse_exe_links, parse_ps, process_flags
 
 PS_ARGV: tuple[str, ...] = (
@@ -93,12 +99,10 @@ class ListProcessesTool(Tool[ListProcessesArgs]):
     def run(self, args: ListProcessesArgs, ctx: ToolContext) -> ToolResult:
         """Run ps twice and one find over /proc, join by pid, flag and filter."""
         started = time.monotonic()
-        ps_out = ctx.transport.run(PS_ARGV, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes)
-        comm_out = ctx.transport.run(COMM_ARGV, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes)
+        ps_out = run_command(ctx, PS_ARGV)
+        comm_out = run_command(ctx, COMM_ARGV)
         # find exits 1 when some /proc entries vanish or are unreadable: expected, not a failure.
-        exe_out = ctx.transport.run(
-            EXE_ARGV, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=frozenset({0, 1})
-        )
+        exe_out = run_command(ctx, EXE_ARGV, ok_exit=frozenset({0, 1}))
         entries, bad = parse_ps(ps_out.stdout)
         comms = parse_comms(comm_out.stdout)
         exes = parse_exe_links(exe_out.stdout)
@@ -137,13 +141,13 @@ class ListProcessesTool(Tool[ListProcessesArgs]):
         rows = rows[: args.max_rows]
         if exe_out.exit_status != 0 and not exes:
             notes.extend(stderr_lines(exe_out.stderr, limit=3))
-        return make_result(
+        return table_result(
             self.name,
+            ctx,
             [ps_out, comm_out, exe_out],
             rows,
-            render_table(rows, COLUMNS),
-            host=ctx.transport.host,
-            duration_s=time.monotonic() - started,
+            COLUMNS,
+            started=started,
             truncated=cut,
             notes=notes,
         )

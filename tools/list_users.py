@@ -6,8 +6,15 @@ import time
 
 from pydantic import Field
 
-from tools.base import Row, Tool, ToolContext, ToolResult, make_result
-from tools.hoststate.common import HostStateArgs, RowModel, decode, join_flags, render_table
+from tools.base import Row, Tool, ToolContext, ToolResult
+from tools.hoststate.common import (
+    HostStateArgs,
+    RowModel,
+    decode,
+    join_flags,
+    run_command,
+    table_result,
+)
 
 PASSWD_ARGV: tuple[str, ...] = ("getent", "passwd")
 GROUP_ARGV: tuple[str, ...] = ("getent", "group")
@@ -77,8 +84,8 @@ class ListUsersTool(Tool[ListUsersArgs]):
     def run(self, args: ListUsersArgs, ctx: ToolContext) -> ToolResult:
         """Run getent passwd and getent group; join and flag."""
         started = time.monotonic()
-        pw_out = ctx.transport.run(PASSWD_ARGV, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes)
-        gr_out = ctx.transport.run(GROUP_ARGV, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes)
+        pw_out = run_command(ctx, PASSWD_ARGV)
+        gr_out = run_command(ctx, GROUP_ARGV)
         members, group_names = _groups_by_member(gr_out.stdout)
         notes: list[str] = []
         accounts: list[list[str]] = []
@@ -117,15 +124,8 @@ class ListUsersTool(Tool[ListUsersArgs]):
             )
         cut = len(rows) > args.max_rows
         rows = rows[: args.max_rows]
-        return make_result(
-            self.name,
-            [pw_out, gr_out],
-            rows,
-            render_table(rows, COLUMNS),
-            host=ctx.transport.host,
-            duration_s=time.monotonic() - started,
-            truncated=cut,
-            notes=notes[:20],
+        return table_result(
+            self.name, ctx, [pw_out, gr_out], rows, COLUMNS, started=started, truncated=cut, notes=notes[:20]
         )
 
 

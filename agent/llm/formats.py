@@ -1,4 +1,4 @@
-"""The `response_format` a caller passes to `invoke`, parsed into a typed record."""
+"""The options a caller passes to `invoke`: the set both backends accept, `response_format` parsed."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.llm.errors import ModelRequestError
+
+CALL_OPTIONS = frozenset({"response_format", "max_new_tokens", "temperature", "seed"})
+"""The call options both backends accept; any other is refused, never silently ignored."""
 
 
 class JsonSchemaSpec(BaseModel):
@@ -61,3 +64,11 @@ def parse_response_format(raw: object) -> JsonSchemaFormat | None:
         raise ModelRequestError(
             f"response_format is not a json_schema format ({where}: {first['msg']})"
         ) from None
+
+
+def parse_call_options(options: Mapping[str, object]) -> JsonSchemaFormat | None:
+    """Refuse call options outside CALL_OPTIONS; return the call's parsed `response_format`."""
+    unknown = set(options) - CALL_OPTIONS
+    if unknown:
+        raise ModelRequestError(f"unsupported call options: {', '.join(sorted(unknown))}")
+    return parse_response_format(options.get("response_format"))

@@ -16,15 +16,13 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field, PrivateAttr
 
 from agent.llm.errors import ModelRequestError
-from agent.llm.formats import parse_response_format
+from agent.llm.formats import parse_call_options
 from agent.llm.messages import to_turns
 from agent.llm.resolve import resolve_model_dir
 
 if TYPE_CHECKING:
     from agent.llm.info import ModelInfo
     from agent.llm.runtime import LocalRuntime
-
-_CALL_OPTIONS = frozenset({"response_format", "max_new_tokens", "temperature", "seed"})
 
 
 class LocalChatModel(BaseChatModel):
@@ -60,10 +58,7 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        unknown = set(kwargs) - _CALL_OPTIONS
-        if unknown:
-            raise ModelRequestError(f"unsupported call options: {', '.join(sorted(unknown))}")
-        fmt = parse_response_format(kwargs.get("response_format"))
+        fmt = parse_call_options(kwargs)
         max_new = int(kwargs.get("max_new_tokens", self.max_new_tokens))
         if not 1 <= max_new <= self.max_new_tokens:
             raise ModelRequestError(f"max_new_tokens must be in 1..{self.max_new_tokens}, got {max_new}")

@@ -18,10 +18,8 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 from agent.llm.errors import ModelOutputError, ModelRequestError, ModelUnavailableError
-from agent.llm.formats import parse_response_format
+from agent.llm.formats import parse_call_options
 from agent.llm.messages import ChatTurn, to_turns
-
-_CALL_OPTIONS = frozenset({"response_format", "max_new_tokens", "temperature", "seed"})
 
 
 def chat_completions_url(base_url: str) -> str:
@@ -75,10 +73,7 @@ class OpenAICompatChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        unknown = set(kwargs) - _CALL_OPTIONS
-        if unknown:
-            raise ModelRequestError(f"unsupported call options: {', '.join(sorted(unknown))}")
-        fmt = parse_response_format(kwargs.get("response_format"))
+        fmt = parse_call_options(kwargs)
         payload: dict[str, object] = {
             "model": self.model_name,
             "messages": [_wire_turn(t) for t in to_turns(messages)],

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ValidationError
 
 from agent.actions import DoneAnswer, answer_adapter
@@ -35,22 +36,12 @@ class ChatProposer:
         adapter = answer_adapter(view, self.catalogue)
         schema = adapter.json_schema()
         messages = messages_for(self.playbook, view, evidence_chars=self.evidence_chars)
-        response_format = {
-            "type": "json_schema",
-            "json_schema": {"name": "answer", "schema": schema, "strict": True},
-        }
-        try:
-            reply = self.model.invoke(messages, response_format=response_format)
-        except ModelError as exc:  # unreachable server, answer cut off: refused like garbage, then fallback
-            raise ModelOutputError(f"the model backend failed: {exc}") from exc
-        raw = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+        raw = self._ask(messages, "answer", schema)
         try:
             parsed = adapter.validate_json(raw)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "answer"
             raise ModelOutputError(
-                f"model answer is not an allowed action ({where}: {first['msg']})", raw=raw
+                f"model answer is not an allowed action ({_first_error(exc, 'answer')})", raw=raw
             ) from exc
         if isinstance(parsed, DoneAnswer):
             return Done(rationale=parsed.rationale)
@@ -69,20 +60,29 @@ class ChatProposer:
             SystemMessage(system_prompt(self.playbook)),
             HumanMessage(analysis_message(view, evidence_chars=self.evidence_chars)),
         ]
-        response_format = {
-            "type": "json_schema",
-            "json_schema": {"name": "analysis", "schema": schema, "strict": True},
-        }
-        try:
-            reply = self.model.invoke(messages, response_format=response_format)
-        except ModelError as exc:
-            raise ModelOutputError(f"the model backend failed: {exc}") from exc
-        raw = reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+        raw = self._ask(messages, "analysis", schema)
         try:
             return parse_analysis(raw, shas), raw
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "analysis"
             raise ModelOutputError(
-                f"model analysis does not fit its schema ({where}: {first['msg']})", raw=raw
+                f"model analysis does not fit its schema ({_first_error(exc, 'analysis')})", raw=raw
             ) from exc
+
+    def _ask(self, messages: list[BaseMessage], name: str, schema: dict[str, Any]) -> str:
+        """The model's raw answer under the named JSON Schema; a backend failure is refused like garbage."""
+        response_format = {
+            "type": "json_schema",
+            "json_schema": {"name": name, "schema": schema, "strict": True},
+        }
+        try:
+            reply = self.model.invoke(messages, response_format=response_format)
+        except ModelError as exc:  # unreachable server, answer cut off: the caller treats it as garbage
+            raise ModelOutputError(f"the model backend failed: {exc}") from exc
+        return reply.content if isinstance(reply.content, str) else json.dumps(reply.content)
+
+
+def _first_error(exc: ValidationError, whole: str) -> str:
+    """`where: what` of the first validation error (`whole` when it is about the whole answer)."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or whole
+    return f"{where}: {first['msg']}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from agent.case.payloads import (
     Proposal,
 )
 from agent.case.store import Case, CaseStore
+from tests.support import cli
 
 
 def run_step(case: Case, output: bytes, *, tool: str = "list_processes", host: str = "web01") -> int:
@@ -64,12 +64,8 @@ def entry_of(line: bytes) -> dict[str, Any]:
 
 
 def sleuth(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    """Run the real `sleuth` CLI in a subprocess with SLEUTH_HOME pointing at `home`."""
-    env = {"SLEUTH_HOME": str(home), "PATH": "/usr/bin:/bin", "HOME": str(home)}
-    code = "import sys; from agent.cli.main import main; sys.exit(main())"
-    root = Path(__file__).resolve().parents[2]
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
-                          cwd=root, timeout=60, check=False)
+    """Run the real `sleuth` CLI in a subprocess, SLEUTH_HOME=home, in a bare environment (PATH, HOME)."""
+    return cli.sleuth(*args, home=home, env={"PATH": "/usr/bin:/bin", "HOME": str(home)}, timeout=60)
 
 
 @pytest.fixture

@@ -24,13 +24,15 @@ def _propose(case: Case) -> int:
     return case.record(Proposal(tool="list_processes", args={}, host="web01"), actor="model")
 
 
-def _start(case: Case, decision_seq: int, proposal_seq: int, *, reexecution: bool = False) -> int:
+def _start(
+    case: Case, decision_seq: int, proposal_seq: int, *, reexecution: bool = False, host: str = "web01"
+) -> int:
     return case.record(
         ExecutionStarted(
             decision_seq=decision_seq,
             proposal_seq=proposal_seq,
             tool="list_processes",
-            host="web01",
+            host=host,
             args={},
             reexecution=reexecution,
         ),
@@ -38,13 +40,13 @@ def _start(case: Case, decision_seq: int, proposal_seq: int, *, reexecution: boo
     )
 
 
-def _finish(case: Case, started_seq: int, output: bytes = b"ok\n") -> int:
+def _finish(case: Case, started_seq: int, output: bytes = b"ok\n", *, host: str = "web01") -> int:
     ref = case.evidence.put(output)
     return case.record(
         ExecutionFinished(
             started_seq=started_seq,
             tool="list_processes",
-            host="web01",
+            host=host,
             argv=("ps",),
             exit_status=0,
             output_sha256=ref.sha256,
@@ -161,31 +163,9 @@ def test_one_decision_covers_each_named_host_once_and_no_other(cases_root: Path)
         )
         d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
         for host in ("web01", "web02"):
-            s = case.record(
-                ExecutionStarted(decision_seq=d, proposal_seq=p, tool="list_processes", host=host, args={}),
-                actor="system",
-            )
-            ref = case.evidence.put(host.encode())
-            case.record(
-                ExecutionFinished(
-                    started_seq=s,
-                    tool="list_processes",
-                    host=host,
-                    argv=("ps",),
-                    exit_status=0,
-                    output_sha256=ref.sha256,
-                    bytes=ref.size,
-                    truncated=False,
-                    evidence=ref.relpath,
-                    duration_s=0.0,
-                ),
-                actor="system",
-            )
+            _finish(case, _start(case, d, p, host=host), host.encode(), host=host)
         assert verify(case.dir).ok
-        bad = case.record(
-            ExecutionStarted(decision_seq=d, proposal_seq=p, tool="list_processes", host="db01", args={}),
-            actor="system",
-        )
+        bad = _start(case, d, p, host="db01")
     report = verify(case.dir)
     assert report.problem is not None and report.problem.seq == bad
     assert "did not name" in report.problem.reason

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from agent.cli.main import build_parser
-
-SLEUTH = [sys.executable, "-c", "import sys; from agent.cli.main import main; sys.exit(main())"]
-
-
-def sleuth(*args: str, home: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SLEUTH_HOME": str(home)}
-    return subprocess.run(
-        [*SLEUTH, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+from tests.support.cli import sleuth
 
 
 def _commands() -> list[list[str]]:

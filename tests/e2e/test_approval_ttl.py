@@ -5,47 +5,22 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from agent.case.ledger import iter_entries
-
-SLEUTH = [sys.executable, "-c", "import sys; from agent.cli.main import main; sys.exit(main())"]
-
-
-def _sleuth(args: list[str], home: Path, stdin: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SLEUTH, *args],
-        input=stdin,
-        env={**os.environ, "SLEUTH_HOME": str(home), **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.support.cli import guided_run, sleuth
 
 
 def test_expired_approval_is_asked_again_not_executed(sandbox, tmp_path: Path) -> None:
-    run = [
-        "run",
-        "linux.ssh.bruteforce",
-        "--target",
-        sandbox.host_name,
-        "--inventory",
-        str(sandbox.inventory),
-        "--backend",
-        "guided",
-        "--approval-ttl",
-        "1",
-    ]
-    crashed = _sleuth(run, tmp_path, "a\n", SLEUTH_CRASH_AT="after:approve")
+    run = guided_run(sandbox.host_name, sandbox.inventory, "--approval-ttl", "1")
+    crash_env = {**os.environ, "SLEUTH_CRASH_AT": "after:approve"}
+    crashed = sleuth(*run, home=tmp_path, stdin="a\n", env=crash_env)
     assert crashed.returncode == -9, crashed.stderr  # killed right after the first approval was recorded
     case_id = re.search(r"case (\S+) opened", crashed.stderr).group(1)
     time.sleep(1.5)
 
-    resumed = _sleuth(["resume", case_id], tmp_path, "a\n" * 5)
+    resumed = sleuth("resume", case_id, home=tmp_path, stdin="a\n" * 5)
     assert resumed.returncode == 0, resumed.stderr
     entries = list(iter_entries(tmp_path / "cases" / case_id / "ledger.jsonl"))
     first_proposal = next(e for e in entries if e.kind == "proposal")
@@ -57,4 +32,4 @@ def test_expired_approval_is_asked_again_not_executed(sandbox, tmp_path: Path) -
         e for e in entries if e.kind == "proposal" and e.data["step_id"] == first_proposal.data["step_id"]
     ]
     assert len(step_one) == 2  # proposed again, approved again, then run
-    assert _sleuth(["audit", "verify", case_id], tmp_path, "").returncode == 0
+    assert sleuth("audit", "verify", case_id, home=tmp_path).returncode == 0

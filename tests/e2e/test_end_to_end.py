@@ -7,11 +7,7 @@ that proposes its own calls, a refused off-playbook tool, garbage, and a follow-
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -19,13 +15,13 @@ import pytest
 from agent.approval import Answer, ApprovalRequest
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.runner import RunOutcome, drive
+from agent.session import RunSpec, Session, open_case, session_scope
 from playbooks.library import find_playbook
 from sandbox.findings import ExpectedFindings
+from tests.conftest import SandboxHandle
+from tests.support.cli import guided_run, sleuth
 from tests.support.scripted_model import DONE, ScriptedChatModel, analysis, call, echo_default_call
-
-SLEUTH = [sys.executable, "-c", "import sys; from agent.cli.main import main; sys.exit(main())"]
 
 
 def expected_findings(expected: ExpectedFindings) -> dict[str, set[str]]:
@@ -51,29 +47,10 @@ def reported(case_dir: Path) -> dict[str, set[str]]:
     return out
 
 
-def _sleuth(args: Sequence[str], home: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SLEUTH_HOME": str(home)}
-    return subprocess.run(
-        [*SLEUTH, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-
-
 def test_guided_run_from_the_cli_finds_exactly_the_scenario(sandbox, tmp_path: Path) -> None:
-    proc = _sleuth(
-        [
-            "run",
-            "linux.ssh.bruteforce",
-            "--target",
-            sandbox.host_name,
-            "--inventory",
-            str(sandbox.inventory),
-            "--backend",
-            "guided",
-            "--console",
-            "--approver",
-            "alice",
-        ],
-        tmp_path,
+    proc = sleuth(
+        *guided_run(sandbox.host_name, sandbox.inventory, "--console", "--approver", "alice"),
+        home=tmp_path,
         stdin="a\n" * 5,
     )
     assert proc.returncode == 0, proc.stderr
@@ -88,7 +65,7 @@ def test_guided_run_from_the_cli_finds_exactly_the_scenario(sandbox, tmp_path: P
     md = (case_dir / "report.md").read_text()
     assert sandbox.expected.successful_login.ip in md and "ledger #" in md
 
-    verify = _sleuth(["audit", "verify", case_id], tmp_path)
+    verify = sleuth("audit", "verify", case_id, home=tmp_path)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     kinds = [e.kind.value for e in iter_entries(case_dir / "ledger.jsonl")]
     assert kinds[0] == "case_opened" and kinds[-2:] == ["report", "case_closed"]
@@ -105,6 +82,21 @@ class ScriptedApprover:
     def ask(self, request: ApprovalRequest) -> Answer:
         self.asked.append(request)
         return self.answers.pop(0) if self.answers else Answer(verdict="approve")
+
+
+def _drive_model(
+    sandbox: SandboxHandle, tmp_path: Path, model: ScriptedChatModel, approver: ScriptedApprover
+) -> tuple[Session, RunOutcome]:
+    """Open a case of linux.ssh.bruteforce on the sandbox host driven by `model` as bob; run it to its end."""
+    spec = RunSpec(
+        playbook_path=str(find_playbook("linux.ssh.bruteforce")),
+        target=sandbox.host_name,
+        inventory=str(sandbox.inventory),
+        backend="local",
+    )
+    session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="bob", chat_model=model)
+    with session_scope(session):
+        return session, drive(session.ctx, approver, session.initial)
 
 
 def test_scripted_model_proposes_followups_refusals_are_recorded_and_edits_apply(
@@ -142,15 +134,7 @@ def test_scripted_model_proposes_followups_refusals_are_recorded_and_edits_apply
             Answer(verdict="edit", args={**followup, "max_matches": 20}),
         ]
     )
-    spec = RunSpec(
-        playbook_path=str(find_playbook("linux.ssh.bruteforce")),
-        target=sandbox.host_name,
-        inventory=str(sandbox.inventory),
-        backend="local",
-    )
-    session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="bob", chat_model=model)
-    with session_scope(session):
-        outcome = drive(session.ctx, approver, session.initial)
+    session, outcome = _drive_model(sandbox, tmp_path, model, approver)
     assert outcome.state is not None and outcome.state.status == "closed"
     assert len(model.calls) == 16
     schema = model.calls[0]["response_format"]["json_schema"]["schema"]
@@ -191,15 +175,7 @@ def test_model_that_only_talks_garbage_falls_back_to_the_playbook(sandbox, tmp_p
         + [echo_default_call(), analysis()] * 3  # steps 2-4
         + [DONE, echo_default_call(), analysis()]  # step 4 has no follow-up; step 5
     )
-    spec = RunSpec(
-        playbook_path=str(find_playbook("linux.ssh.bruteforce")),
-        target=sandbox.host_name,
-        inventory=str(sandbox.inventory),
-        backend="local",
-    )
-    session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="bob", chat_model=model)
-    with session_scope(session):
-        outcome = drive(session.ctx, ScriptedApprover([]), session.initial)
+    session, outcome = _drive_model(sandbox, tmp_path, model, ScriptedApprover([]))
     assert outcome.state is not None and outcome.state.status == "closed"
     entries = list(iter_entries(session.case.dir / "ledger.jsonl"))
     first = next(e.data for e in entries if e.kind == "proposal")
@@ -214,20 +190,7 @@ def test_model_that_only_talks_garbage_falls_back_to_the_playbook(sandbox, tmp_p
 def test_abort_and_deny_are_recorded_with_their_reason(
     sandbox, tmp_path: Path, answers: str, status: str
 ) -> None:
-    proc = _sleuth(
-        [
-            "run",
-            "linux.ssh.bruteforce",
-            "--target",
-            sandbox.host_name,
-            "--inventory",
-            str(sandbox.inventory),
-            "--backend",
-            "guided",
-        ],
-        tmp_path,
-        stdin=answers,
-    )
+    proc = sleuth(*guided_run(sandbox.host_name, sandbox.inventory), home=tmp_path, stdin=answers)
     assert proc.returncode == 0, proc.stderr
     case_id = re.search(r"case (\S+): (\w+)", proc.stdout).group(1)
     case_dir = tmp_path / "cases" / case_id
@@ -238,16 +201,15 @@ def test_abort_and_deny_are_recorded_with_their_reason(
         e.kind == "execution_started" and e.data["proposal_seq"] == decisions[0]["proposal_seq"]
         for e in iter_entries(case_dir / "ledger.jsonl")
     )
-    assert _sleuth(["audit", "verify", case_id], tmp_path).returncode == 0
+    assert sleuth("audit", "verify", case_id, home=tmp_path).returncode == 0
 
 
 def test_end_of_stdin_pauses_the_case_and_resume_finishes_it(sandbox, tmp_path: Path) -> None:
-    args = ["--target", sandbox.host_name, "--inventory", str(sandbox.inventory), "--backend", "guided"]
-    first = _sleuth(["run", "linux.ssh.bruteforce", *args], tmp_path, stdin="a\na\n")
+    first = sleuth(*guided_run(sandbox.host_name, sandbox.inventory), home=tmp_path, stdin="a\na\n")
     assert first.returncode == 5, first.stderr
     case_id = re.search(r"sleuth resume (\S+)", first.stderr).group(1)
-    second = _sleuth(["resume", case_id], tmp_path, stdin="a\n" * 3)
+    second = sleuth("resume", case_id, home=tmp_path, stdin="a\n" * 3)
     assert second.returncode == 0, second.stderr
     assert second.stderr.count("── step") == 3  # the two recorded decisions are not asked again
-    assert _sleuth(["audit", "verify", case_id], tmp_path).returncode == 0
-    assert _sleuth(["resume", case_id], tmp_path).returncode == 2  # closed: nothing to resume
+    assert sleuth("audit", "verify", case_id, home=tmp_path).returncode == 0
+    assert sleuth("resume", case_id, home=tmp_path).returncode == 2  # closed: nothing to resume

@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,11 +16,9 @@ from agent.case.entry import LedgerEntry
 from agent.case.ledger import iter_entries
 from agent.case.meta import read_meta
 from agent.case.payloads import LedgerKind
+from tests.support import cli
 
-PLAYBOOK = "linux.ssh.bruteforce"
 PROMPT_MARKER = "── step"  # agent/console.py prints it once per approval prompt
-_CLI = "import sys; from agent.cli.main import main; sys.exit(main(sys.argv[1:]))"
-_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -61,19 +57,9 @@ class Harness:
     ) -> CliRun:
         """Run `sleuth ARGV` with `answers` approvals on stdin; SLEUTH_CRASH_AT only in the child."""
         env = {k: v for k, v in os.environ.items() if k != "SLEUTH_CRASH_AT"}
-        env["SLEUTH_HOME"] = str(self.home)
         if crash_at is not None:
             env["SLEUTH_CRASH_AT"] = crash_at
-        done = subprocess.run(
-            [sys.executable, "-c", _CLI, *argv],
-            input="a\n" * answers,
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=_ROOT,
-            timeout=timeout,
-            check=False,
-        )
+        done = cli.sleuth(*argv, home=self.home, stdin="a\n" * answers, env=env, timeout=timeout)
         run = CliRun(done.returncode, done.stdout, done.stderr)
         self.runs.append(run)
         return run
@@ -81,16 +67,7 @@ class Harness:
     def run_case(self, *, answers: int, crash_at: str | None = None, inventory: Path | None = None) -> CliRun:
         """`sleuth run` of the playbook on the sandbox host, guided."""
         return self.sleuth(
-            "run",
-            PLAYBOOK,
-            "--target",
-            self.host,
-            "--inventory",
-            str(inventory or self.inventory),
-            "--backend",
-            "guided",
-            "--case-dir",
-            str(self.cases),
+            *cli.guided_run(self.host, inventory or self.inventory, "--case-dir", str(self.cases)),
             answers=answers,
             crash_at=crash_at,
         )

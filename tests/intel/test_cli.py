@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.intel.conftest import EICAR_MD5, EMPTY_SHA256, MALWAREBAZAAR_CSV, SHA256_A, SHA256_B, write
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import cli
 
 
 def sleuth(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SLEUTH_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "agent.cli.main", *argv],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )
+    """`sleuth ARGV` in a subprocess with SLEUTH_HOME=home."""
+    return cli.sleuth(*argv, home=home, timeout=60)
 
 
 def test_import_then_lookup_then_stats(tmp_path: Path) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,8 +15,7 @@ from agent.llm.errors import ModelLoadError, ModelNotFoundError
 from agent.llm.factory import make_chat_model
 from agent.llm.local import load_local_model
 from agent.llm.resolve import model_available, resolve_model_dir
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import sleuth
 
 
 def _fake_hub_cache(root: Path, repo: str, model_dir: Path) -> None:
@@ -65,15 +62,8 @@ def test_bad_device_and_dtype_are_refused(tiny_model_dir: Path) -> None:
         load_local_model(tiny_model_dir, device="tpu")
 
 
-def _sleuth(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from agent.cli.main import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
-    )
-
-
 def test_model_info_json(tiny_model_dir: Path) -> None:
-    proc = _sleuth("model", "info", "--model", str(tiny_model_dir), "--device", "cpu", "--json")
+    proc = sleuth("model", "info", "--model", str(tiny_model_dir), "--device", "cpu", "--json")
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)
     assert record["path"] == str(tiny_model_dir) and record["parameters"] > 0
@@ -85,7 +75,7 @@ def test_model_pull_fails_fast_when_the_hub_is_unreachable(tmp_path: Path) -> No
         port = sock.getsockname()[1]
     env = {"PATH": "/usr/bin:/bin", "HF_ENDPOINT": f"http://127.0.0.1:{port}", "HF_HOME": str(tmp_path)}
     started = time.monotonic()
-    proc = _sleuth("model", "pull", "owner/some-model", "--timeout", "5", env=env)
+    proc = sleuth("model", "pull", "owner/some-model", "--timeout", "5", env=env)
     assert time.monotonic() - started < 60
     assert proc.returncode == 3
     assert "cannot reach the Hugging Face hub for 'owner/some-model'" in proc.stderr

@@ -70,17 +70,6 @@ def ssh_keygen(path: Path, key_type: str = "ed25519", passphrase: str = "") -> P
     return path
 
 
-def keygen_fingerprint(public_key: Path) -> str:
-    """The SHA256 fingerprint ssh-keygen prints for a public key file."""
-    done = subprocess.run(
-        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(public_key)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.split()[1]
-
-
 def descendants(pid: int) -> list[int]:
     """Pids of every process below `pid` (read from /proc)."""
     children: dict[int, list[int]] = {}

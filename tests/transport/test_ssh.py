@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 
-from sandbox.sshd import SshdProcess, free_port
+from sandbox.sshd import SshdProcess, fingerprint, free_port
 from tests.transport.sshd_helpers import (
     descendants,
-    keygen_fingerprint,
     processes_mentioning,
     ssh_keygen,
     write_inventory,
@@ -55,7 +54,7 @@ def test_unknown_host_key_is_refused_with_its_fingerprint(tmp_path: Path, shared
     inventory = _inventory(tmp_path, shared_sshd, known_hosts=empty)
     with SSHPool(inventory) as pool, pytest.raises(HostKeyUnknownError) as caught:
         pool.transport("box")
-    expected = keygen_fingerprint(shared_sshd.keys.host_key.with_name("ssh_host_ed25519_key.pub"))
+    expected = fingerprint(shared_sshd.keys.host_key.with_name("ssh_host_ed25519_key.pub"))
     assert caught.value.fingerprint == expected
     assert expected in str(caught.value)
     assert "--trust-new-host-key" in str(caught.value)
@@ -90,7 +89,7 @@ def test_changed_host_key_is_refused_even_when_trusting_new_keys(
     with SSHPool(inventory, trust_new_host_keys=True) as pool, pytest.raises(HostKeyMismatchError) as caught:
         pool.transport("box")
     assert caught.value.fingerprint == shared_sshd.keys.host_fingerprint
-    assert caught.value.expected == keygen_fingerprint(public)
+    assert caught.value.expected == fingerprint(public)
     assert caught.value.expected in str(caught.value) and caught.value.fingerprint in str(caught.value)
     assert len(known.read_text().splitlines()) == 1
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from tools.base import Row, ToolArgs, ToolContext
+from tools.base import Row, ToolArgs, ToolContext, ToolResult, make_result
 from tools.transport.base import CommandOutput
 
 # Directories any user can write to: an executable or a persistence entry there is a red sign.
@@ -91,3 +92,27 @@ def run_command(
 ) -> CommandOutput:
     """Run one argv through the context's transport with the context's timeout and byte cap."""
     return ctx.transport.run(argv, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=ok_exit)
+
+
+def table_result(
+    tool: str,
+    ctx: ToolContext,
+    outputs: Sequence[CommandOutput],
+    rows: list[Row],
+    columns: Sequence[str],
+    *,
+    started: float,
+    truncated: bool = False,
+    notes: Sequence[str] = (),
+) -> ToolResult:
+    """The result of a host-state tool: its rows as a text table, timed from `started` (time.monotonic())."""
+    return make_result(
+        tool,
+        outputs,
+        rows,
+        render_table(rows, columns),
+        host=ctx.transport.host,
+        duration_s=time.monotonic() - started,
+        truncated=truncated,
+        notes=notes,
+    )

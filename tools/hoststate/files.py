@@ -33,6 +33,11 @@ class StatEntry:
     links: int
 
 
+def stat_argv(paths: list[str]) -> tuple[str, ...]:
+    """The stat argv for these absolute paths (fixed format, operands after `--`)."""
+    return ("stat", f"--printf={STAT_FORMAT}", "--", *paths)
+
+
 def parse_stat(data: bytes) -> tuple[list[StatEntry], list[str]]:
     """Parse `stat --printf=STAT_FORMAT` output; return entries and records it could not read."""
     entries: list[StatEntry] = []
