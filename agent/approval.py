@@ -73,6 +73,12 @@ HELP = (
 )
 
 
+def printable(text: str) -> str:
+    """Text safe to show a human: control, format and bidi characters (attacker-chosen in log lines,
+    process names, user names) are shown as escapes instead of moving the cursor or reordering text."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def parse_answer(line: str, proposal: Proposal) -> Answer:
     """Parse one answer line; edit merges a JSON object of changes over the proposed args."""
     word, _, rest = line.strip().partition(" ")

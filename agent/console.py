@@ -13,6 +13,7 @@ from agent.approval import (
     ApprovalRequest,
     ApprovalUnavailableError,
     parse_answer,
+    printable,
 )
 
 
@@ -23,10 +24,14 @@ class ConsoleApprover:
         self.stdin = stdin or sys.stdin
         self.out = stdout or sys.stderr
 
+    def _write(self, text: str) -> None:
+        # Every line may carry attacker-chosen text (items, args, rationale, remote errors).
+        self.out.write("\n".join(printable(line) for line in text.split("\n")))
+
     def show(self, request: ApprovalRequest) -> None:
         """Print the proposal: step, tool, hosts, items, args, rationale."""
         p = request.proposal
-        w = self.out.write
+        w = self._write
         w(f"\n── step {request.step_number}/{request.step_count} · {p.step_id} — {request.step_title}\n")
         kind = "follow-up proposed by the model" if p.followup else f"proposed by {p.source}"
         w(f"   {p.id}: {p.tool} ({kind})\n")
@@ -41,7 +46,7 @@ class ConsoleApprover:
 
     def notify(self, text: str, *, error: bool = False) -> None:
         """Print a run's outcome under the decision that allowed it."""
-        self.out.write(f"   {'!' if error else '✓'} {text}\n")
+        self._write(f"   {'!' if error else '✓'} {text}\n")
         self.out.flush()
 
     def ask(self, request: ApprovalRequest) -> Answer:

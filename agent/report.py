@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from agent.approval import printable
 from agent.case.errors import CaseError
 from agent.case.evidence import EvidenceStore
 from agent.case.ledger import iter_entries
@@ -246,7 +247,8 @@ def render_markdown(report: Report) -> str:
             out.append(f"  - model analysis: {_cell(s.analysis)}")
     skipped = [o for o in report.outcomes if o.status == "condition_false"]
     out += [f"- **{o.step_id}** skipped: {o.note}" for o in skipped]
-    return "\n".join(out) + "\n"
+    # Values come from hosts under investigation: no control or bidi characters reach a viewer.
+    return "\n".join(printable(line) for line in "\n".join(out).split("\n")) + "\n"
 
 
 def _cell(value: str) -> str:
