@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from agent.approval import printable
 from tools.base import ToolArgs, ToolContext
 from tools.errors import InvalidToolArgsError
 from tools.inventory import load_inventory
@@ -119,7 +120,8 @@ def _run_tool(args: argparse.Namespace) -> int:
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
-        print(result.text)
+        # Log lines and process names are attacker-chosen: never let them drive the terminal.
+        print("\n".join(printable(line) for line in result.text.split("\n")))
         flags = " (truncated)" if result.truncated else ""
         print(
             f"-- {result.tool} on {result.host}: {len(result.rows)} rows, {result.bytes} bytes{flags}, "
@@ -127,7 +129,7 @@ def _run_tool(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         for note in result.notes:
-            print(f"-- note: {note}", file=sys.stderr)
+            print(f"-- note: {printable(note)}", file=sys.stderr)
     return 0
 
 

@@ -109,3 +109,13 @@ def test_approver_comes_from_the_flag_then_the_config_then_the_os(tmp_path: Path
     assert (
         proc.returncode == 2 and "must be a printable name" in proc.stderr and "Traceback" not in proc.stderr
     )
+
+
+def test_tool_output_never_drives_the_terminal(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_bytes(b"Nov 26 03:14:07 web01 sshd[1]: Invalid user \x1b]0;owned\x07\x1b[2J from 203.0.113.9\n")
+    proc = sleuth(
+        "tool", "search_logs", "--target", "local", f"paths={log}", "pattern=Invalid user", home=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\\x1b[2J" in proc.stdout
