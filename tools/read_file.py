@@ -7,6 +7,7 @@ import time
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.base import Row, Tool, ToolArgs, ToolContext, ToolResult, make_result
+from tools.secret_paths import refuse_secret
 from tools.transport.base import CommandOutput
 
 MAX_TEXT_CHARS = 64 * 1024
@@ -28,7 +29,7 @@ class ReadFileArgs(ToolArgs):
     def _absolute(cls, path: str) -> str:
         if not path.startswith("/") or "\n" in path or "\0" in path:
             raise ValueError(f"{path!r} is not an absolute path (or holds a newline/NUL)")
-        return path
+        return refuse_secret(path)
 
 
 class FileLineRow(BaseModel):

@@ -15,6 +15,7 @@ from tools.logsearch.engines import Match
 from tools.logsearch.render import render_counts, render_matches
 from tools.logsearch.runner import SearchPlan, run_files, run_journal
 from tools.logsearch.timestamps import iso, parse_bound, parse_line_time
+from tools.secret_paths import refuse_secret
 
 # journald keeps auth events under the auth (4) and authpriv (10) syslog facilities.
 _JOURNAL_FACILITIES: dict[str, tuple[int, ...]] = {"auth": (4, 10)}
@@ -60,6 +61,7 @@ class SearchLogsArgs(ToolArgs):
         for path in paths:
             if not path.startswith("/") or "\n" in path or "\0" in path:
                 raise ValueError(f"{path!r} is not an absolute path (or holds a newline/NUL)")
+            refuse_secret(path)
         return paths
 
     @model_validator(mode="after")

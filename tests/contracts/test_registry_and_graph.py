@@ -18,7 +18,9 @@ SNAPSHOT = Path(__file__).with_name("graph.mmd")
 def test_every_tool_module_is_registered_read_only_with_strict_args() -> None:
     tools = all_tools()
     tool_files = {p.stem for p in (Path(__file__).parents[2] / "tools").glob("*.py")}
-    infrastructure = {"__init__", "base", "errors", "inventory", "registry", "settings", "targets"}
+    infrastructure = {
+        "__init__", "base", "errors", "inventory", "registry", "secret_paths", "settings", "targets",
+    }
     assert tool_files - infrastructure == set(TOOL_MODULES)
     for name, tool in tools.items():
         assert tool.read_only is True, name
