@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import JsonValue
+from pydantic import JsonValue, ValidationError
 
 from tools.base import IntelLookup, ToolContext, ToolResult
-from tools.errors import ToolError
+from tools.errors import InvalidToolArgsError, ToolError
 from tools.registry import get_tool
 from tools.targets import Targets
 
@@ -40,7 +40,14 @@ class LiveExecutor:
     def run(self, tool: str, args: Mapping[str, JsonValue], host: str) -> ToolResult:
         """Validate args against the tool's model, then run it on the host."""
         spec = get_tool(tool)
-        parsed = spec.args_model.model_validate(dict(args))
+        try:
+            parsed = spec.args_model.model_validate(dict(args))
+        except (
+            ValidationError
+        ) as exc:  # approved args are validated before; this guards replayed/edited paths
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "args"
+            raise InvalidToolArgsError(f"invalid arguments for {tool}: {where}: {first['msg']}") from exc
         ctx = ToolContext(
             transport=self.targets.transport(host),
             profile=self.targets.profile(host),

@@ -76,18 +76,37 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         stored = ProposalEntry.model_validate(recorded.data)
         return _update(state, _proposal(proposal_id, step, stored, recorded.seq))
 
+    if item_args:  # every item's args must fit the tool; an item that does not is refused, the rest run
+        for item, args in list(item_args.items()):
+            try:
+                checked: dict[str, object] = {**_validated(step, step.tool, dict(args), ctx)}
+                item_args[item] = checked
+            except ProposalRejectedError as exc:
+                ctx.journal.record(
+                    Refusal(
+                        reason=f"item {item!r}: {exc}",
+                        tool=step.tool,
+                        attempt_id=f"{proposal_id}/item/{item}",
+                    ),
+                    actor="playbook",
+                )
+                del item_args[item]
+        if not item_args:
+            return {"proposal": None, "own_call_done": True, "step_status": "failed"}
+        items = list(item_args)
+        default_args = next(iter(item_args.values()))
+
     answer: Call | Done | None = None
     source: ProposalSource = "model" if ctx.proposer.name != "guided" else "playbook"
     feedback: str | None = None
-    fan_out = item_args is not None
-    for attempt in range(1, ctx.settings.max_refusals + 1):
+    # The playbook's own proposal is deterministic: one try; a model gets a bounded number of retries.
+    attempts = 1 if ctx.proposer.name == GuidedProposer.name else ctx.settings.max_refusals
+    for attempt in range(1, attempts + 1):
         view = step_view(state, ctx, dict(default_args), feedback=feedback)
         try:
             answer = ctx.proposer.propose(view)
             if isinstance(answer, Call):
-                if (
-                    fan_out
-                ):  # a fan-out's args come from the playbook, per item; the model may not change them
+                if item_args is not None:  # a fan-out's args come from the playbook, per item
                     answer = answer.model_copy(update={"tool": step.tool, "args": dict(default_args)})
                 answer = answer.model_copy(
                     update={"args": _validated(step, answer.tool, dict(answer.args), ctx)}
@@ -99,18 +118,29 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
             feedback = precise or str(exc)
             ctx.journal.record(
                 Refusal(reason=feedback, tool=tool, raw=raw, attempt_id=f"{proposal_id}/{attempt}"),
-                actor="model",
+                actor=ctx.proposer.name if ctx.proposer.name == "model" else "playbook",
             )
             answer = None
-    if answer is None:
+    if answer is None and ctx.proposer.name != GuidedProposer.name:
         answer = GuidedProposer().propose(step_view(state, ctx, dict(default_args), feedback=None))
         source = "fallback"
+        if isinstance(answer, Call):
+            try:
+                answer = answer.model_copy(
+                    update={"args": _validated(step, step.tool, dict(answer.args), ctx)}
+                )
+            except ProposalRejectedError as exc:
+                ctx.journal.record(
+                    Refusal(reason=str(exc), tool=step.tool, attempt_id=f"{proposal_id}/fallback"),
+                    actor="playbook",
+                )
+                answer = None
+    if answer is None:  # nothing valid to propose: the step fails, recorded; the case goes on
+        return {"proposal": None, "own_call_done": True, "step_status": "failed"}
     if isinstance(answer, Done):
         return {"proposal": None, "own_call_done": True}
 
     followup = state.own_call_done
-    if not followup and answer.tool == step.tool and source == "fallback":
-        answer = answer.model_copy(update={"args": _validated(step, step.tool, dict(answer.args), ctx)})
     payload = ProposalEntry(
         tool=answer.tool,
         args=dict(answer.args),
