@@ -276,7 +276,8 @@ steps:
     step = load_playbook(path, catalogue=catalogue).step("a")
     assert check_proposal(step, "read_file", {"path": "/var/log/auth.log", "lines": 100}, catalogue)
     cases: list[tuple[dict[str, object], str]] = [
-        ({"path": "/var/log/../../etc/shadow"}, "start with"),
+        ({"path": "/var/log/../../etc/hostname"}, "start with"),
+        ({"path": "/var/log/../../etc/shadow"}, "holds secrets"),
         ({"path": "/etc/passwd"}, "start with"),
         ({"path": "/var/log/x", "lines": 501}, "<= 500"),
     ]
