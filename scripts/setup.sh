@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 # The sandbox's sshd and the programs the read-only tools run (ss, ps, last, zgrep, ...).
 missing=0
-[ -x /usr/sbin/sshd ] || missing=1
+[ -x /usr/sbin/sshd ] && [ -x /usr/bin/python3 ] || missing=1
 for program in ssh-keygen unshare setpriv last ss ps zgrep getent; do
     command -v "$program" >/dev/null || missing=1
 done
@@ -13,7 +13,7 @@ if [ "$missing" -eq 1 ]; then
     if [ "$(id -u)" -eq 0 ]; then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            openssh-server util-linux procps iproute2 gzip libc-bin >/dev/null
+            openssh-server python3-minimal util-linux procps iproute2 gzip libc-bin >/dev/null
     else
         echo "setup: some system packages are missing; as root run:" \
             "apt-get install -y openssh-server util-linux procps iproute2 gzip" >&2
