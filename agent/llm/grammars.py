@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 
 import xgrammar as xgr
 
 from agent.llm.errors import ModelRequestError
+
+
+def _drop_lengths_beside_patterns(node: object) -> object:
+    if isinstance(node, dict):
+        out = {k: _drop_lengths_beside_patterns(v) for k, v in node.items()}
+        if (
+            "pattern" in out
+        ):  # xgrammar ignores (and warns about) a length next to a pattern; the pattern rules
+            out.pop("minLength", None)
+            out.pop("maxLength", None)
+        return out
+    if isinstance(node, list):
+        return [_drop_lengths_beside_patterns(v) for v in node]
+    return node
+
+
+def grammar_schema_text(schema_text: str) -> str:
+    """The schema as the grammar compiler takes it: length bounds beside a pattern are left to the pattern
+    (xgrammar would ignore them with a warning on stderr); pydantic still checks them afterwards."""
+    schema = json.loads(schema_text)
+    return json.dumps(_drop_lengths_beside_patterns(schema), ensure_ascii=False)
 
 
 class GrammarCache:
@@ -29,7 +51,10 @@ class GrammarCache:
                 return hit
         try:
             compiled = self._compiler.compile_json_schema(
-                schema_text, any_whitespace=False, separators=(",", ":"), strict_mode=True
+                grammar_schema_text(schema_text),
+                any_whitespace=False,
+                separators=(",", ":"),
+                strict_mode=True,
             )
         except (RuntimeError, ValueError, TypeError) as exc:
             raise ModelRequestError(f"the JSON Schema cannot be turned into a grammar: {exc}") from exc
