@@ -80,9 +80,8 @@ def execute(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         raise RuntimeError("execute reached without an approved proposal")
     if ctx.journal.decision(proposal.ledger_seq) is None:  # the structural guarantee: no approval, no run
         raise RuntimeError(f"no recorded approval for proposal {proposal.id}; refusing to execute")
-    if _expired(decision, ctx) and not any(
-        ctx.journal.runs(decision.ledger_seq, h, None)[0] for h in proposal.hosts
-    ):
+    # An expired approval is asked again, unless some of its runs already started (those finish under it).
+    if _expired(decision, ctx) and not ctx.journal.started_by_decision.get(decision.ledger_seq):
         ctx.journal.record(
             Note(text=f"approval of {proposal.id} expired before it ran; asking again"), actor="system"
         )
