@@ -59,8 +59,9 @@ class LinkChecker:
         return None
 
     def pending(self) -> list[int]:
-        """Seqs of executions that started and never finished."""
-        return sorted(set(self.started) - self.finished)
+        """Seqs of executions that started and never finished, and that no later re-execution replaced."""
+        superseded = {seq for runs in self.executions_by_run.values() for seq in runs[:-1]}
+        return sorted(set(self.started) - self.finished - superseded)
 
     def _decision(self, seq: int, d: Decision) -> str | None:
         if d.proposal_seq not in self.proposals:

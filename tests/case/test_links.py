@@ -120,6 +120,17 @@ def test_reexecution_of_an_unfinished_execution_is_accepted(cases_root: Path) ->
         _finish(case, again)
     report = verify(case.dir)
     assert report.ok, report.problem
+    # The cut-short start was run again under the same approval: nothing is pending any more.
+    assert not any("never finished" in w for w in report.warnings), report.warnings
+
+
+def test_a_start_without_end_or_rerun_is_reported_pending(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        p = _propose(case)
+        d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        first = _start(case, d, p)  # the process died here and the case was never resumed
+    report = verify(case.dir)
+    assert report.ok, report.problem
     assert any(f"execution {first} started and never finished" in w for w in report.warnings)
 
 
