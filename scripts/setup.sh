@@ -23,7 +23,13 @@ fi
 if ! [ -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip
-# The CPU build of torch that lies on this disk; an open range would pull a multi-GB CUDA build.
-.venv/bin/python -m pip install -q torch==2.13.0
-.venv/bin/python -m pip install -q -e '.[dev]'
+# Python packages: installed once per version of pyproject.toml (a re-run of the demo starts at once).
+stamp=.venv/.sleuth-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip
+    # The CPU build of torch that lies on this disk; an open range would pull a multi-GB CUDA build.
+    .venv/bin/python -m pip install -q torch==2.13.0
+    .venv/bin/python -m pip install -q -e '.[dev]'
+    echo "$want" > "$stamp"
+fi
