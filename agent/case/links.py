@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from agent.case.entry import LedgerEntry
@@ -15,6 +16,7 @@ from agent.case.payloads import (
     Observation,
     Payload,
     Proposal,
+    ReportWritten,
     Resumed,
 )
 
@@ -50,6 +52,8 @@ class LinkChecker:
                 return self._finished(entry.seq, payload)
             case FindingRecorded():
                 return self._finding(payload)
+            case ReportWritten():
+                return self._report(payload)
             case Note() if payload.evidence is not None:
                 return self._blob(payload.evidence)
             case Observation() if payload.started_seq is not None and payload.started_seq not in self.started:
@@ -123,6 +127,17 @@ class LinkChecker:
             problem = self._blob(digest)
             if problem:
                 return problem
+        return None
+
+    def _report(self, r: ReportWritten) -> str | None:
+        case_dir = self.evidence.root.parent
+        for name, recorded in (("report.md", r.markdown_sha256), ("report.json", r.json_sha256)):
+            try:
+                actual = hashlib.sha256((case_dir / name).read_bytes()).hexdigest()
+            except FileNotFoundError:
+                return f"{name} is missing"
+            if actual != recorded:
+                return f"{name} was altered: it hashes to {actual}, the ledger recorded {recorded}"
         return None
 
     def _blob(self, digest: str) -> str | None:

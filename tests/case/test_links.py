@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from agent.case.payloads import (
@@ -10,6 +11,7 @@ from agent.case.payloads import (
     ExecutionStarted,
     FindingRecorded,
     Proposal,
+    ReportWritten,
     Resumed,
 )
 from agent.case.store import Case, CaseStore
@@ -180,3 +182,23 @@ def test_one_decision_covers_each_named_host_once_and_no_other(cases_root: Path)
     report = verify(case.dir)
     assert report.problem is not None and report.problem.seq == bad
     assert "did not name" in report.problem.reason
+
+
+def test_an_altered_report_is_flagged(cases_root: Path) -> None:
+    with _open(cases_root) as case:
+        md, js = case.dir / "report.md", case.dir / "report.json"
+        md.write_text("# report\nfinding: 203.0.113.7\n")
+        js.write_text("{}\n")
+        seq = case.record(
+            ReportWritten(
+                markdown_sha256=hashlib.sha256(md.read_bytes()).hexdigest(),
+                json_sha256=hashlib.sha256(js.read_bytes()).hexdigest(),
+                claims=1,
+            ),
+            actor="system",
+        )
+    assert verify(case.dir).ok
+    md.write_text("# report\nfinding: 198.51.100.1\n")
+    report = verify(case.dir)
+    assert report.problem is not None and report.problem.seq == seq
+    assert "report.md was altered" in report.problem.reason
