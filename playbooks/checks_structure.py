@@ -9,7 +9,7 @@ from playbooks.issues import Issue, Severity
 from playbooks.lint import Check, LintContext
 from playbooks.refs import ConcatRef, Encoding, FindingRef, InputRef, ItemRef
 from playbooks.values import InputType
-from playbooks.walk import condition_finding, producers, step_dependencies, step_refs
+from playbooks.walk import condition_finding, step_dependencies, step_refs
 
 
 class DuplicateIds(Check):
@@ -18,31 +18,34 @@ class DuplicateIds(Check):
     code = "PB017"
     summary = "duplicate step id or finding name"
 
+    partial = True
+
     def run(self, ctx: LintContext) -> Iterator[Issue]:
+        valid = dict(ctx.steps)
         steps: dict[str, int] = {}
-        findings: dict[str, str] = {}
-        for i, step in enumerate(ctx.playbook.steps):
-            if step.id in steps:
+        findings: dict[str, int] = {}
+        for i, step_id in enumerate(ctx.parts.step_ids):
+            step = valid.get(i)  # a step that failed validation only counts as an earlier use
+            if step is not None and step_id in steps:
                 yield self.issue(
                     ctx,
                     ("steps", i, "id"),
-                    f"duplicate step id {step.id!r} (first used by steps[{steps[step.id]}])",
+                    f"duplicate step id {step_id!r} (first used by steps[{steps[step_id]}])",
                 )
-            steps.setdefault(step.id, i)
-            for name in step.extract:
+            if step_id is not None:
+                steps.setdefault(step_id, i)
+            for name in ctx.parts.step_findings[i] or ():
                 loc = ("steps", i, "extract", name)
-                if name in findings:
+                first = ctx.parts.step_ids[findings[name]] if name in findings else None
+                if step is not None and first is not None:
                     yield self.issue(
-                        ctx,
-                        loc,
-                        f"finding {name!r} is already extracted by step {findings[name]!r}",
-                        key=True,
+                        ctx, loc, f"finding {name!r} is already extracted by step {first!r}", key=True
                     )
-                elif name in ctx.playbook.inputs:
+                elif step is not None and name not in findings and name in (ctx.parts.input_names or ()):
                     yield self.issue(
                         ctx, loc, f"finding {name!r} has the name of an input: rename one", key=True
                     )
-                findings.setdefault(name, step.id)
+                findings.setdefault(name, i)
 
 
 class UndeclaredInput(Check):
@@ -51,9 +54,13 @@ class UndeclaredInput(Check):
     code = "PB013"
     summary = "reference to an undeclared input"
 
+    partial = True
+
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        declared = ctx.playbook.inputs
-        for i, step in enumerate(ctx.playbook.steps):
+        declared = ctx.parts.input_names
+        if declared is None:  # `inputs` is not a mapping: which names it meant is unknown
+            return
+        for i, step in ctx.steps:
             for loc, ref in step_refs(step, i):
                 if isinstance(ref, InputRef) and ref.input not in declared:
                     known = ", ".join(declared) or "none declared"
@@ -66,16 +73,23 @@ class FindingOrder(Check):
     code = "PB014"
     summary = "reference to an unknown finding, or to one produced later"
 
+    partial = True
+
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        made = producers(ctx.playbook)
-        for i, step in enumerate(ctx.playbook.steps):
+        made = ctx.parts.producers()
+        every = len(ctx.parts.step_findings)
+        for i, step in ctx.steps:
             for loc, name in step_dependencies(step, i):
                 where = loc if loc[-1] in ("for_each", "exists", "count", "any_in") else (*loc, "finding")
                 if name not in made:
+                    if ctx.parts.unreadable_before(every):  # an unreadable step may extract it
+                        continue
                     known = ", ".join(made) or "no step extracts any"
                     yield self.issue(ctx, where, f"unknown finding {name!r} (findings: {known})")
                 elif made[name] >= i:
-                    producer = ctx.playbook.steps[made[name]].id
+                    producer = ctx.parts.step_ids[made[name]]
+                    if producer is None or ctx.parts.unreadable_before(i):
+                        continue
                     yield ctx.at(
                         where,
                         Severity.ERROR,
@@ -91,8 +105,11 @@ class ItemUsage(Check):
     code = "PB019"
     summary = "fan-out item or encoding misused"
 
+    partial = True
+
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        for i, step in enumerate(ctx.playbook.steps):
+        inputs = ctx.parts.inputs  # an input whose spec failed has no known type: no encoding check
+        for i, step in ctx.steps:
             for name, value in step.args.items():
                 if isinstance(value, ConcatRef):
                     for k, part in enumerate(value.concat):
@@ -121,8 +138,8 @@ class ItemUsage(Check):
                         f"a finding is a list: `as: {ref.as_.value}` needs one value "
                         "(fan out with for_each and use {item: ...})",
                     )
-                if isinstance(ref, InputRef) and ref.input in ctx.playbook.inputs:
-                    kind = ctx.playbook.inputs[ref.input].type
+                if isinstance(ref, InputRef) and ref.input in inputs:
+                    kind = inputs[ref.input].type
                     fits = (
                         {Encoding.RAW, Encoding.REGEX_ANY}
                         if kind == InputType.LIST
@@ -144,10 +161,14 @@ class Unreachable(Check):
     code = "PB016"
     summary = "unreachable step"
 
+    partial = True
+
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        made = producers(ctx.playbook)
+        if not ctx.parts.all_steps:  # reachability runs through every step: a failed one hides it
+            return
+        made = ctx.parts.producers()
         reachable: list[bool] = []
-        for i, step in enumerate(ctx.playbook.steps):
+        for i, step in ctx.steps:
             gates = [n for n in (condition_finding(step), step.for_each) if n is not None]
             dead = [n for n in gates if n in made and made[n] < i and not reachable[made[n]]]
             reachable.append(not dead and all(n in made and made[n] < i for n in gates))
@@ -167,14 +188,13 @@ class UnusedInput(Check):
     severity = Severity.WARNING
     summary = "input declared but never used"
 
+    partial = True
+
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        used = {
-            ref.input
-            for i, s in enumerate(ctx.playbook.steps)
-            for _, ref in step_refs(s, i)
-            if isinstance(ref, InputRef)
-        }
-        for name in ctx.playbook.inputs:
+        if not ctx.parts.all_steps:  # a step that failed validation may be the one using it
+            return
+        used = {ref.input for i, s in ctx.steps for _, ref in step_refs(s, i) if isinstance(ref, InputRef)}
+        for name in ctx.parts.input_names or ():
             if name not in used:
                 yield self.issue(ctx, ("inputs", name), f"input {name!r} is never used by a step", key=True)
 
@@ -186,8 +206,10 @@ class MissingGuidance(Check):
     severity = Severity.WARNING
     summary = "step without guidance"
 
+    partial = True
+
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        for i, step in enumerate(ctx.playbook.steps):
+        for i, step in ctx.steps:
             if not (step.guidance or "").strip():
                 yield self.issue(ctx, ("steps", i, "id"), f"step {step.id!r} has no guidance for the model")
 

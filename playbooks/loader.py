@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -11,6 +12,7 @@ from pydantic_core import ErrorDetails
 
 from playbooks.errors import PlaybookLoadError
 from playbooks.issues import Issue, did_you_mean, error_issue, sort_issues
+from playbooks.parts import PlaybookParts
 from playbooks.schema import Playbook
 from playbooks.yamlsource import MAX_BYTES, Loc, SourceMap, parse_yaml
 
@@ -115,35 +117,64 @@ def validation_issues(exc: ValidationError, data: object, smap: SourceMap) -> li
     return issues
 
 
-def parse_playbook(data: bytes, file: str) -> tuple[Playbook | None, list[Issue]]:
-    """Parse and validate playbook bytes; every problem is returned as an issue, nothing is raised."""
+@dataclass(frozen=True)
+class ParsedPlaybook:
+    """One parsed file: the playbook if all of it is valid, the parts that validated, and every issue."""
+
+    playbook: Playbook | None
+    """The validated playbook (None when any issue was found)."""
+    parts: PlaybookParts | None
+    """What validated, for the checks that can still run (None when the YAML itself was refused)."""
+    smap: SourceMap
+    """Where every key and value sits in the file."""
+    issues: list[Issue]
+    """YAML and schema problems, in file order."""
+
+
+def parse_source(data: bytes, file: str) -> ParsedPlaybook:
+    """Parse and validate playbook bytes, keeping the inputs and steps that validate on their own."""
     value, smap, issues = parse_yaml(data, file)
     if not isinstance(value, dict):
-        if issues:
-            return None, issues
-        return None, [error_issue(file, "PB010", "a playbook is a mapping (id: ..., title: ..., steps: ...)")]
+        if not issues:
+            issues = [error_issue(file, "PB010", "a playbook is a mapping (id: ..., title: ..., steps: ...)")]
+        return ParsedPlaybook(None, None, smap, issues)
     try:
         playbook = Playbook.model_validate(value)
     except ValidationError as exc:
         # YAML problems (a refused tag, a duplicate key) already explain their line: no second message there.
         taken = {i.line for i in issues}
         more = [i for i in validation_issues(exc, value, smap) if i.line not in taken]
-        return None, sort_issues([*issues, *more])
+        # Data the YAML layer refused in part is not trusted for further checks.
+        parts = None if issues else PlaybookParts.salvage(value)
+        return ParsedPlaybook(None, parts, smap, sort_issues([*issues, *more]))
     if issues:
-        return None, sort_issues(issues)
+        return ParsedPlaybook(None, None, smap, sort_issues(issues))
     playbook._source = smap
-    return playbook, []
+    return ParsedPlaybook(playbook, PlaybookParts.of(playbook), smap, [])
 
 
-def read_playbook(path: Path) -> tuple[Playbook | None, list[Issue]]:
+def parse_playbook(data: bytes, file: str) -> tuple[Playbook | None, list[Issue]]:
+    """Parse and validate playbook bytes; every problem is returned as an issue, nothing is raised."""
+    parsed = parse_source(data, file)
+    return parsed.playbook, parsed.issues
+
+
+def read_source(path: Path) -> ParsedPlaybook:
     """Read a playbook file (size-capped) and parse it; unreadable files become an issue too."""
     file = str(path)
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        return None, [error_issue(file, "PB004", f"cannot read: {exc.strerror or exc}")]
-    return parse_playbook(data, file)
+        issue = error_issue(file, "PB004", f"cannot read: {exc.strerror or exc}")
+        return ParsedPlaybook(None, None, SourceMap(file), [issue])
+    return parse_source(data, file)
+
+
+def read_playbook(path: Path) -> tuple[Playbook | None, list[Issue]]:
+    """Read a playbook file (size-capped) and parse it; unreadable files become an issue too."""
+    parsed = read_source(path)
+    return parsed.playbook, parsed.issues
 
 
 def load_playbook_file(path: Path) -> Playbook:

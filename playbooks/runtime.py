@@ -35,8 +35,8 @@ from playbooks.errors import PlaybookLoadError
 from playbooks.extract import ExtractedValue, extract_findings, findings_of
 from playbooks.issues import Issue, Severity
 from playbooks.library import PlaybookEntry, find_playbook, list_playbooks
-from playbooks.lint import LintContext, run_checks
-from playbooks.loader import read_playbook
+from playbooks.lint import lint_parsed
+from playbooks.loader import read_source
 from playbooks.routing import condition_holds, fanout_items
 from playbooks.schema import Playbook, Step
 
@@ -67,12 +67,10 @@ __all__ = [
 
 def load_playbook(path: Path, *, catalogue: Catalogue | None = None) -> Playbook:
     """A playbook that is schema-valid and free of lint errors (tool checks too when a catalogue is given)."""
-    playbook, issues = read_playbook(path)
-    if playbook is None or playbook.source is None:
-        raise PlaybookLoadError(issues)
-    ctx = LintContext(playbook, playbook.source, catalogue, path)
-    found = run_checks(ctx, ALL_CHECKS if catalogue is not None else STRUCTURE_CHECKS)
+    parsed = read_source(path)
+    checks = ALL_CHECKS if catalogue is not None else STRUCTURE_CHECKS
+    found = lint_parsed(parsed, catalogue, checks, path=path)
     errors = [i for i in found if i.severity == Severity.ERROR]
-    if errors:
-        raise PlaybookLoadError(errors)
-    return playbook
+    if errors or parsed.playbook is None:
+        raise PlaybookLoadError(errors or found)
+    return parsed.playbook

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing
+from collections.abc import Iterable, Mapping, Sequence
 
 import re2
 
@@ -17,7 +18,7 @@ from playbooks.refs import (
     InputRef,
     ItemRef,
 )
-from playbooks.schema import Playbook, Step
+from playbooks.schema import InputSpec, Step
 from playbooks.values import SAMPLES, BoundValue, duration_seconds
 
 Sample = str | int | float | bool | None | list[object]
@@ -35,9 +36,9 @@ _COLUMN_SAMPLES: dict[str, str] = {
 """Samples for columns whose name says what they hold (a row column `path` holds absolute paths)."""
 
 
-def finding_sample(playbook: Playbook, name: str, catalogue: Catalogue | None) -> str:
+def finding_sample(steps: Iterable[Step], name: str, catalogue: Catalogue | None) -> str:
     """A plausible single value of a finding, from the kind of its extractor."""
-    for step in playbook.steps:
+    for step in steps:
         extractor = step.extract.get(name)
         if isinstance(extractor, BuiltinExtractor):
             return str(SAMPLES[extractor.builtin])
@@ -63,30 +64,35 @@ def _encode(value: BoundValue, how: Encoding) -> Sample:
 
 
 def sample_value(
-    value: ArgValue | str, step: Step, playbook: Playbook, catalogue: Catalogue | None
+    value: ArgValue | str,
+    inputs: Mapping[str, InputSpec],
+    steps: Sequence[Step],
+    catalogue: Catalogue | None,
 ) -> Sample:
     """The sample a reference stands for (literal values are returned as they are)."""
     if isinstance(value, InputRef):
-        spec = playbook.inputs.get(value.input)
+        spec = inputs.get(value.input)
         if spec is None:
             return "sample"
         default = spec.typed_default()
         return _encode(default if default is not None else SAMPLES[spec.type.value], value.as_)
     if isinstance(value, FindingRef):
-        return _encode([finding_sample(playbook, value.finding, catalogue)], value.as_)
+        return _encode([finding_sample(steps, value.finding, catalogue)], value.as_)
     if isinstance(value, ItemRef):
-        return _encode(finding_sample(playbook, value.item, catalogue), value.as_)
+        return _encode(finding_sample(steps, value.item, catalogue), value.as_)
     if isinstance(value, ConcatRef):
-        return "".join(str(sample_value(p, step, playbook, catalogue)) for p in value.concat)
+        return "".join(str(sample_value(p, inputs, steps, catalogue)) for p in value.concat)
     if isinstance(value, list):
         out: list[object] = []
         for item in value:  # a list input or a finding inside a list is spliced in, as at run time
-            sample = sample_value(item, step, playbook, catalogue)
+            sample = sample_value(item, inputs, steps, catalogue)
             out.extend(sample) if isinstance(sample, list) else out.append(sample)
         return out
     return value
 
 
-def sample_args(step: Step, playbook: Playbook, catalogue: Catalogue | None) -> dict[str, Sample]:
-    """The step's args with every reference replaced by a typed sample."""
-    return {name: sample_value(v, step, playbook, catalogue) for name, v in step.args.items()}
+def sample_args(
+    step: Step, inputs: Mapping[str, InputSpec], steps: Sequence[Step], catalogue: Catalogue | None
+) -> dict[str, Sample]:
+    """The step's args with every reference replaced by a typed sample (inputs and steps: those known)."""
+    return {name: sample_value(v, inputs, steps, catalogue) for name, v in step.args.items()}

@@ -14,7 +14,7 @@ from playbooks.refs import (
     InputRef,
     ItemRef,
 )
-from playbooks.schema import Playbook, Step
+from playbooks.schema import Step
 from playbooks.yamlsource import Loc
 
 LeafRef = InputRef | FindingRef | ItemRef
@@ -73,12 +73,3 @@ def step_dependencies(step: Step, index: int) -> Iterator[tuple[Loc, str]]:
     for loc, ref in step_refs(step, index):
         if isinstance(ref, FindingRef):
             yield loc, ref.finding
-
-
-def producers(playbook: Playbook) -> dict[str, int]:
-    """Finding name -> index of the first step that extracts it."""
-    out: dict[str, int] = {}
-    for i, step in enumerate(playbook.steps):
-        for name in step.extract:
-            out.setdefault(name, i)
-    return out
