@@ -120,6 +120,37 @@ class PersistenceEntry(_Fact):
     """The exact line (without newline)."""
 
 
+class AttackerFile(_Fact):
+    """A file the attacker created or wrote to, with the time of that write (its mtime on the host)."""
+
+    path: str
+    """Absolute path inside the host."""
+    mtime: datetime
+    """Its modification (and access) time on the host (UTC, seconds)."""
+    change: Literal["created", "appended"]
+    """created: a new file (its directory's mtime is the same); appended: lines added to an existing one."""
+    sudo_command: str | None
+    """The logged sudo COMMAND= that wrote it (same second); None: the attacker's shell wrote it unlogged."""
+    persistence: bool
+    """True when the file itself brings the attacker back (cron table, unit, its enable link, rc.local,
+    authorized_keys)."""
+
+
+class AuthorizedKey(_Fact):
+    """One key line of an authorized_keys file on the host, and who put it there."""
+
+    path: str
+    """The authorized_keys file inside the host."""
+    fingerprint: str
+    """SHA256:... of the key blob."""
+    comment: str
+    """The key's comment (user@host)."""
+    origin: Literal["attacker", "benign", "sandbox"]
+    """attacker: the scenario's backdoor; benign: the host users' own; sandbox: the sandbox's client key,
+    infrastructure that lets tools log in, no part of the scenario (it sits in root's file, which the
+    attacker appended to last)."""
+
+
 class UtmpRecord(_Fact):
     """One record the scenario wrote to wtmp or btmp."""
 
@@ -164,6 +195,11 @@ class ExpectedFindings(_Fact):
     """Malicious persistence lines."""
     attacker_key_fingerprint: str
     """SHA256:... of the SSH key the attacker added to authorized_keys."""
+    attacker_files: tuple[AttackerFile, ...] = ()
+    """Every file the attacker wrote, with its mtime; other files are 30-400 days old, logs
+    excepted (a log's mtime is its last line's time)."""
+    authorized_keys: tuple[AuthorizedKey, ...] = ()
+    """Every line of every authorized_keys file the scenario wrote."""
     wtmp: tuple[UtmpRecord, ...]
     """Records in /var/log/wtmp, in file order."""
     btmp_count: int

@@ -33,6 +33,12 @@ def fake_ed25519_public(rng: random.Random, comment: str) -> tuple[str, str]:
     return f"ssh-ed25519 {base64.b64encode(blob).decode()} {comment}", f"SHA256:{digest}"
 
 
+def public_key_fingerprint(line: str) -> str:
+    """SHA256:... fingerprint of an `ssh-TYPE BASE64 [comment]` public key line."""
+    blob = base64.b64decode(line.split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
 def _table_without(path: Path, names: set[str]) -> list[str]:
     lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
     return [line for line in lines if line and line.split(":", 1)[0] not in names]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sandbox import procs
 from sandbox.errors import SandboxError
+from sandbox.filetimes import stamp_tree
 from sandbox.findings import PlantedProcess
 from sandbox.hostfiles import directory
 from sandbox.inventory_file import write_inventory
@@ -239,6 +240,8 @@ def _up_host(
         Path(".ssh/authorized_keys"),
         extra={"HostKey": "/etc/ssh/ssh_host_ed25519_key", "PrintLastLog": "no"},
     )
+    # Installed with the system, not at `up` time, like the host's other benign files.
+    stamp_tree(ssh_dir, planned.findings.generated_at, {}, "/etc/ssh")
     unshare_pid, init_pid, init_started = _start_host(
         host_dir, _init_spec(host_dir, tree, spec, planned, name)
     )

@@ -92,7 +92,11 @@ def start(proc: dict[str, object]) -> int:
     if stdin is not subprocess.DEVNULL:
         stdin.close()  # type: ignore[union-attr]
     if proc["delete_exe"]:
-        Path(str(proc["exe"])).unlink()
+        exe = Path(str(proc["exe"]))
+        # The scenario deleted it back then: the directory keeps the time the scenario gave it.
+        before = exe.parent.stat()
+        exe.unlink()
+        os.utime(exe.parent, ns=(before.st_atime_ns, before.st_mtime_ns))
     if proc["listen"]:
         port = int(str(proc["listen"]))
         _wait(f"{proc['role']} to listen on {port}", lambda: _listening(port))

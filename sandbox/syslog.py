@@ -58,3 +58,9 @@ def write_rotated(
         else:
             (directory / file_name).write_bytes(payload)
     return rendered
+
+
+def last_times(lines: Sequence[LogLine], cuts: tuple[datetime, datetime], base: str) -> dict[str, datetime]:
+    """File name to its last line's time (its mtime on a real host; gzip keeps it); empty files left out."""
+    parts = dict(zip(reversed(rotated_names(base)), split_by_cuts(lines, cuts), strict=True))
+    return {name: part[-1].when for name, part in parts.items() if part}

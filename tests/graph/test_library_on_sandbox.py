@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,8 +79,14 @@ def test_ssh_bruteforce(sandbox, tmp_path: Path) -> None:
     assert f["download_urls"] == urls
     assert f["wtmp_sources"] == {r.host for r in gt.wtmp if r.type == "USER_PROCESS"}
     assert set(f) == {
-        "sources", "targeted_users", "invalid_sources", "compromised_users", "intrusion_sources",
-        "sudo_commands", "download_urls", "wtmp_sources",
+        "sources",
+        "targeted_users",
+        "invalid_sources",
+        "compromised_users",
+        "intrusion_sources",
+        "sudo_commands",
+        "download_urls",
+        "wtmp_sources",
     }
 
 
@@ -99,8 +106,35 @@ def test_process_suspicious(sandbox, tmp_path: Path) -> None:
     # The deleted executable cannot be hashed by path: only the miner's hash is found.
     assert f["exe_sha256"] == {p.exe_sha256 for p in bad if not p.exe_deleted}
     assert "malware_families" not in f  # the miner is a copy of a system binary, unknown to intel
-    assert set(f) == {"suspicious_pids", "suspicious_exes", "suspicious_users", "remote_ips",
-                      "remote_ports", "exe_sha256"}
+    assert set(f) == {
+        "suspicious_pids",
+        "suspicious_exes",
+        "suspicious_users",
+        "remote_ips",
+        "remote_ports",
+        "exe_sha256",
+    }
+
+
+def _host_files_recent(sandbox) -> set[str]:
+    """This machine's own cron/profile files that show through the sandbox's /etc overlay and changed in the
+    last 7 days (list_persistence's window): normally none, but a freshly built image could have some."""
+    out: set[str] = set()
+    for root in (
+        "/etc/crontab",
+        "/etc/cron.hourly",
+        "/etc/cron.daily",
+        "/etc/cron.weekly",
+        "/etc/cron.monthly",
+        "/etc/profile.d",
+    ):
+        base = Path(root)
+        for path in [base] if base.is_file() else sorted(base.glob("*")) if base.is_dir() else []:
+            if (sandbox.tree / path.relative_to("/")).exists():
+                continue  # the scenario's own file, with the scenario's time
+            if path.is_file() and path.stat().st_mtime >= time.time() - 7 * 86400:
+                out.add(str(path))
+    return out
 
 
 def test_persistence(sandbox, tmp_path: Path) -> None:
@@ -110,9 +144,16 @@ def test_persistence(sandbox, tmp_path: Path) -> None:
     assert set(run.steps.values()) == {"done"}
     f = run.findings
     assert f["suspicious_entries"] == {e.line for e in gt.persistence if e.kind != "authorized_keys"}
-    # The scenario writes every file at `up` time, so benign files are flagged recent too.
-    assert {e.path for e in gt.persistence} <= f["persistence_files"]
-    assert gt.attacker_key_fingerprint in f["key_fingerprints"]
+    # Only the attacker's files are recent; list_persistence also flags every unit symlink as one.
+    recent = {p.path for p in gt.attacker_files if p.persistence}
+    units = sandbox.tree / "etc/systemd/system"
+    links = {"/" + p.relative_to(sandbox.tree).as_posix() for p in units.rglob("*") if p.is_symlink()}
+    assert f["persistence_files"] == recent | links | _host_files_recent(sandbox)
+    # Recency is per file: the other keys of the files the attacker appended to (the sandbox's own
+    # client key in root's, the CI key in deploy's) are flagged with the attacker's, the admin's is not.
+    assert f["key_fingerprints"] == {k.fingerprint for k in gt.authorized_keys if k.path in recent}
+    assert f["all_key_fingerprints"] == {k.fingerprint for k in gt.authorized_keys}
+    assert f["file_owners"] == {"root", "deploy"}
     assert {d.path for d in gt.dropped_files} <= f["launched_files"]
     planted = {d.sha256 for d in gt.dropped_files if d.in_intel}
     assert set(intel_families(tmp_path, f["launched_sha256"])) == planted
@@ -145,6 +186,6 @@ def test_account_compromise(sandbox, tmp_path: Path) -> None:
     assert f["login_users"] - {"reboot"} == {login.user for login in logins}
     assert f["sudo_users"] == {c.user for c in gt.sudo_commands}
     assert f["sudo_commands"] == {c.command for c in gt.sudo_commands}
-    assert gt.attacker_key_fingerprint in f["key_fingerprints"]
+    assert f["key_fingerprints"] == {k.fingerprint for k in gt.authorized_keys}
     assert "new_accounts" not in f  # the scenario creates no account
     assert run.steps["new_account_activity"] == "condition_false"
