@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.approval import Answer, ApprovalRequest
+from agent.approval import Answer
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.runner import RunOutcome, drive
@@ -20,6 +20,7 @@ from agent.session import RunSpec, Session, open_case, session_scope
 from playbooks.library import find_playbook
 from sandbox.findings import ExpectedFindings
 from tests.conftest import SandboxHandle
+from tests.support.approvers import ScriptedApprover
 from tests.support.cli import guided_run, sleuth
 from tests.support.scripted_model import DONE, ScriptedChatModel, analysis, call, echo_default_call
 
@@ -70,18 +71,6 @@ def test_guided_run_from_the_cli_finds_exactly_the_scenario(sandbox, tmp_path: P
     kinds = [e.kind.value for e in iter_entries(case_dir / "ledger.jsonl")]
     assert kinds[0] == "case_opened" and kinds[-2:] == ["report", "case_closed"]
     assert kinds.count("proposal") == kinds.count("decision") == 5
-
-
-class ScriptedApprover:
-    """Answers approvals from a list (a person at the console, scripted)."""
-
-    def __init__(self, answers: list[Answer]) -> None:
-        self.answers = answers
-        self.asked: list[ApprovalRequest] = []
-
-    def ask(self, request: ApprovalRequest) -> Answer:
-        self.asked.append(request)
-        return self.answers.pop(0) if self.answers else Answer(verdict="approve")
 
 
 def _drive_model(

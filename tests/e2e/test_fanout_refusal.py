@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.approval import Answer, ApprovalRequest
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
 from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
+from tests.support.approvers import ScriptedApprover
 
 PLAYBOOK = """\
 id: test.fanout.refusal
@@ -44,15 +44,6 @@ steps:
 """
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.requests: list[ApprovalRequest] = []
-
-    def ask(self, request: ApprovalRequest) -> Answer:
-        self.requests.append(request)
-        return Answer(verdict="approve")
-
-
 def test_refused_item_is_recorded_and_the_rest_run(tmp_path: Path) -> None:
     note = tmp_path / "note.txt"
     note.write_text("hello\n")
@@ -68,12 +59,12 @@ def test_refused_item_is_recorded_and_the_rest_run(tmp_path: Path) -> None:
         backend="guided",
         intel_db=str(tmp_path / "intel.sqlite"),
     )
-    approver = Recorder()
+    approver = ScriptedApprover()
     session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="fay")
     with session_scope(session):
         outcome = drive(session.ctx, approver, session.initial)
     assert outcome.state is not None and outcome.state.status == "closed"
-    assert approver.requests[1].proposal.items == (str(note),)
+    assert approver.asked[1].proposal.items == (str(note),)
     entries = list(iter_entries(session.case.dir / "ledger.jsonl"))
     refusals = [e.data for e in entries if e.kind == "refusal"]
     assert (

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from agent.approval import Answer, ApprovalRequest
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
@@ -19,6 +18,7 @@ from playbooks.library import find_playbook
 from sandbox import launcher
 from sandbox.state import SandboxState
 from tests.conftest import sandbox_skip_reason
+from tests.support.approvers import ScriptedApprover
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +35,6 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxState]:
         launcher.down(state_dir)
 
 
-class Recorder:
-    """Approves everything and keeps every request it saw."""
-
-    def __init__(self) -> None:
-        self.requests: list[ApprovalRequest] = []
-
-    def ask(self, request: ApprovalRequest) -> Answer:
-        self.requests.append(request)
-        return Answer(verdict="approve")
-
-
 def test_one_decision_per_step_runs_on_every_host_of_the_group(fleet: SandboxState, tmp_path: Path) -> None:
     hosts = [h.name for h in fleet.hosts]
     spec = RunSpec(
@@ -54,16 +43,16 @@ def test_one_decision_per_step_runs_on_every_host_of_the_group(fleet: SandboxSta
         inventory=str(fleet.inventory),
         backend="guided",
     )
-    approver = Recorder()
+    approver = ScriptedApprover()
     session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="dana")
     with session_scope(session):
         outcome = drive(session.ctx, approver, session.initial)
     assert outcome.state is not None and outcome.state.status == "closed"
-    assert approver.requests and all(list(r.proposal.hosts) == hosts for r in approver.requests)
+    assert approver.asked and all(list(r.proposal.hosts) == hosts for r in approver.asked)
 
     entries = list(iter_entries(session.case.dir / "ledger.jsonl"))
     decisions = [e for e in entries if e.kind == "decision"]
-    assert len(decisions) == len(approver.requests) == 5
+    assert len(decisions) == len(approver.asked) == 5
     for d in decisions:
         started = [
             e.data["host"]

@@ -10,22 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from agent.approval import Answer, ApprovalRequest
 from agent.case.store import CaseStore
 from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
 from playbooks.library import find_playbook
 from sandbox.findings import ExpectedFindings
+from tests.support.approvers import ScriptedApprover
 from tools.intel.store import IntelStore
 
 pytestmark = pytest.mark.sshd
-
-
-class ApproveAll:
-    """Approves every proposal (the responder trusts the playbook)."""
-
-    def ask(self, request: ApprovalRequest) -> Answer:
-        return Answer(verdict="approve")
 
 
 @dataclass(frozen=True)
@@ -46,7 +39,7 @@ def investigate(sandbox, tmp_path: Path, playbook_id: str) -> Investigation:
     )
     session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="tester")
     with session_scope(session):
-        outcome = drive(session.ctx, ApproveAll(), session.initial)
+        outcome = drive(session.ctx, ScriptedApprover(), session.initial)
     assert outcome.state is not None and outcome.state.status == "closed"
     report = json.loads((session.case.dir / "report.json").read_text())
     findings: dict[str, set[str]] = {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.approval import Answer, ApprovalRequest
 from agent.case.ledger import iter_entries
 from agent.case.payloads import Proposal
 from agent.case.store import CaseStore
@@ -17,17 +16,7 @@ from playbooks.allowance import check_proposal
 from playbooks.catalogue import Catalogue
 from playbooks.library import find_playbook
 from playbooks.runtime import load_playbook
-
-
-class ApproveAll:
-    """A human who approves everything, counting what was asked."""
-
-    def __init__(self) -> None:
-        self.asked: list[ApprovalRequest] = []
-
-    def ask(self, request: ApprovalRequest) -> Answer:
-        self.asked.append(request)
-        return Answer(verdict="approve")
+from tests.support.approvers import ScriptedApprover
 
 
 def test_tiny_model_drives_the_graph_within_the_allowance(
@@ -37,7 +26,7 @@ def test_tiny_model_drives_the_graph_within_the_allowance(
     spec = RunSpec(
         playbook_path=str(path), target=sandbox.host_name, inventory=str(sandbox.inventory), backend="local"
     )
-    approver = ApproveAll()
+    approver = ScriptedApprover()
     session = open_case(spec, store=CaseStore(tmp_path / "cases"), approver="carol", chat_model=tiny_chat)
     with session_scope(session):
         outcome = drive(session.ctx, approver, session.initial)
