@@ -3,12 +3,12 @@ reports really is in the evidence it cites (a model cannot add an IOC the hosts 
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from agent.case.evidence import EvidenceStore
+from agent.executor import result_cells
 from agent.state import Execution
 
 FindingKind = Literal[
@@ -93,6 +93,5 @@ def value_in_evidence(value: str, execution: Execution, store: EvidenceStore) ->
     if any(needle in blob for blob in blobs):
         return True
     if execution.result_sha256:  # rows are JSON: compare against decoded cell text, not escaped bytes
-        rows = json.loads(store.get(execution.result_sha256)).get("rows", [])
-        return any(value in str(cell) for row in rows if isinstance(row, dict) for cell in row.values())
+        return any(value in cell for cell in result_cells(store, execution.result_sha256))
     return False

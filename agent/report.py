@@ -18,6 +18,7 @@ from agent.case.ledger import iter_entries
 from agent.case.payloads import Analysis, LedgerKind
 from agent.case.payloads import Decision as DecisionEntry
 from agent.case.payloads import Proposal as ProposalEntry
+from agent.executor import result_cells
 from agent.state import CaseState, Execution, Finding, StepOutcome
 from playbooks.schema import Playbook
 
@@ -167,11 +168,6 @@ def build_report(case_dir: Path, playbook: Playbook, state: CaseState) -> Report
     )
 
 
-def _cells(evidence: EvidenceStore, result_sha256: str) -> list[str]:
-    rows = json.loads(evidence.get(result_sha256)).get("rows", [])
-    return [str(v) for row in rows if isinstance(row, dict) for v in row.values() if v is not None]
-
-
 def check_claims(report: Report, evidence: EvidenceStore) -> None:
     """Refuse the report if any finding's value is absent from the evidence it cites.
 
@@ -190,7 +186,7 @@ def check_claims(report: Report, evidence: EvidenceStore) -> None:
         blob = cache[f.evidence_sha256]
         if f.value.encode("utf-8") in blob or f.value.lower().encode("utf-8") in blob.lower():
             continue
-        derived = (cell for sha in parsed.get(f.evidence_sha256, ()) for cell in _cells(evidence, sha))
+        derived = (cell for sha in parsed.get(f.evidence_sha256, ()) for cell in result_cells(evidence, sha))
         if any(f.value in cell for cell in derived):
             continue
         raise ReportClaimError(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from langgraph.runtime import Runtime
@@ -10,6 +9,7 @@ from langgraph.runtime import Runtime
 from agent.analysis import parse_analysis, value_in_evidence
 from agent.case.payloads import Analysis
 from agent.context import RunContext
+from agent.executor import load_result
 from agent.journal import FindingRecorded, Refusal
 from agent.nodes.common import Update, current_step, step_view
 from agent.proposers.base import ModelOutputError
@@ -29,8 +29,7 @@ class _Acc:
 def _rows_of(ctx: RunContext, ex: Execution) -> list[Row]:
     if ex.result_sha256 is None:
         return []
-    rows = json.loads(ctx.journal.case.evidence.get(ex.result_sha256)).get("rows", [])
-    return rows if isinstance(rows, list) else []
+    return load_result(ctx.journal.case.evidence, ex.result_sha256).rows
 
 
 def analyse(state: CaseState, runtime: Runtime[RunContext]) -> Update:

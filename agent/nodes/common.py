@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from agent.context import RunContext
+from agent.executor import load_result
 from agent.proposers.base import EvidenceExcerpt, StepView
 from agent.state import CaseState, Finding
 from playbooks.binding import BoundInputs
@@ -54,10 +54,9 @@ def step_view(
     for ex in state.executions:
         if ex.proposal_id.split("#")[0] != step.id or ex.result_sha256 is None:
             continue
-        text = ctx.journal.case.evidence.get(ex.result_sha256).decode("utf-8", "replace")
-        rows = json.loads(text).get("text", "")
+        text = load_result(ctx.journal.case.evidence, ex.result_sha256).text
         excerpts.append(
-            EvidenceExcerpt(sha256=ex.evidence_sha256 or "", tool=ex.tool, host=ex.host, text=rows)
+            EvidenceExcerpt(sha256=ex.evidence_sha256 or "", tool=ex.tool, host=ex.host, text=text)
         )
     return StepView(
         step=step,

@@ -7,7 +7,6 @@ and flagged `reexecution` in the ledger.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from langgraph.runtime import Runtime
@@ -16,6 +15,7 @@ from pydantic import JsonValue
 from agent.case.entry import LedgerEntry
 from agent.context import RunContext
 from agent.decisions import args_diff_values
+from agent.executor import load_result
 from agent.journal import ExecutionFinished, ExecutionStarted, Note, Observation
 from agent.nodes.common import Update
 from agent.state import CaseState, Decision, Execution, Proposal
@@ -63,8 +63,7 @@ def _from_entries(ctx: RunContext, proposal: Proposal, start: LedgerEntry, end: 
 def _row_count(ctx: RunContext, result_sha256: str | None) -> int:
     if result_sha256 is None:
         return 0
-    rows = json.loads(ctx.journal.case.evidence.get(result_sha256)).get("rows", [])
-    return len(rows) if isinstance(rows, list) else 0
+    return len(load_result(ctx.journal.case.evidence, result_sha256).rows)
 
 
 def _expired(decision: Decision, ctx: RunContext) -> bool:
