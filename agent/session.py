@@ -7,7 +7,7 @@ import json
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -104,7 +104,6 @@ class Session:
     ctx: RunContext
     initial: CaseState
     targets: Targets | None = None
-    _closers: list[object] = field(default_factory=list)
 
     def close(self) -> None:
         """Close SSH connections and the ledger."""

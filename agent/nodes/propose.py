@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -56,7 +57,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         # Follow-ups take the model's args; only the step's own call is resolved from the playbook.
         item_args = {i: resolve_args(step, inputs, findings, i) for i in items} if items else None
         if state.own_call_done:
-            default_args: dict[str, object] = {}
+            default_args: Mapping[str, object] = {}
         else:
             first = next(iter(item_args.values())) if item_args else None
             default_args = first if first is not None else resolve_args(step, inputs, findings)
@@ -76,11 +77,12 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         stored = ProposalEntry.model_validate(recorded.data)
         return _update(state, _proposal(proposal_id, step, stored, recorded.seq))
 
+    checked_items: dict[str, dict[str, JsonValue]] | None = None
     if item_args:  # every item's args must fit the tool; an item that does not is refused, the rest run
-        for item, args in list(item_args.items()):
+        checked_items = {}
+        for item, args in item_args.items():
             try:
-                checked: dict[str, object] = {**_validated(step, step.tool, dict(args), ctx)}
-                item_args[item] = checked
+                checked_items[item] = _validated(step, step.tool, dict(args), ctx)
             except ProposalRejectedError as exc:
                 ctx.journal.record(
                     Refusal(
@@ -90,11 +92,10 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                     ),
                     actor="playbook",
                 )
-                del item_args[item]
-        if not item_args:
+        if not checked_items:
             return {"proposal": None, "own_call_done": True, "step_status": "failed"}
-        items = list(item_args)
-        default_args = next(iter(item_args.values()))
+        items = list(checked_items)
+        default_args = next(iter(checked_items.values()))
 
     answer: Call | Done | None = None
     source: ProposalSource = "model" if ctx.proposer.name != "guided" else "playbook"
@@ -106,7 +107,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         try:
             answer = ctx.proposer.propose(view)
             if isinstance(answer, Call):
-                if item_args is not None:  # a fan-out's args come from the playbook, per item
+                if checked_items is not None:  # a fan-out's args come from the playbook, per item
                     answer = answer.model_copy(update={"tool": step.tool, "args": dict(default_args)})
                 answer = answer.model_copy(
                     update={"args": _validated(step, answer.tool, dict(answer.args), ctx)}
@@ -151,22 +152,12 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         proposal_id=proposal_id,
         hosts=state.hosts,
         items=tuple(items) if items and not followup else None,
-        item_args={k: {a: _json(v) for a, v in args.items()} for k, args in item_args.items()}
-        if item_args and not followup
-        else None,
+        item_args=checked_items if checked_items and not followup else None,
         cites=answer.cites,
         followup=followup,
     )
     entry = ctx.journal.record(payload, actor=source)
     return _update(state, _proposal(proposal_id, step, payload, entry.seq))
-
-
-def _json(value: object) -> JsonValue:
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, list):
-        return [_json(v) for v in value]
-    return str(value)
 
 
 def _proposal(proposal_id: str, step: Step, entry: ProposalEntry, seq: int) -> Proposal:
