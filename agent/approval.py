@@ -1,13 +1,14 @@
-"""What a human is asked and how an answer is parsed, shared by the console and (later) the TUI."""
+"""What a human is asked and how an answer is parsed, shared by the console and the TUI."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from agent.state import Proposal, Verdict
+from agent.state import Proposal, StepOutcome, Verdict
 
 
 class ApprovalRequest(BaseModel):
@@ -56,6 +57,15 @@ class Notified(Protocol):
 
     def notify(self, text: str, *, error: bool = False) -> None:
         """Show what happened since the last question (a run's result, a tool error)."""
+        ...
+
+
+@runtime_checkable
+class ProgressShown(Protocol):
+    """An approver that also shows which steps have ended and how (the TUI's step list)."""
+
+    def outcomes_changed(self, outcomes: Sequence[StepOutcome]) -> None:
+        """The steps finished so far, in order (called whenever the list grows)."""
         ...
 
 

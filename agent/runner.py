@@ -16,12 +16,19 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
-from agent.approval import Answer, ApprovalRequest, ApprovalUnavailableError, Approver, Notified
+from agent.approval import (
+    Answer,
+    ApprovalRequest,
+    ApprovalUnavailableError,
+    Approver,
+    Notified,
+    ProgressShown,
+)
 from agent.case.store import CHECKPOINTS_FILE, Case
 from agent.context import RunContext
 from agent.decisions import AnswerRejectedError, record_decision, recorded_decision, validate_answer
 from agent.graph import build_graph, compile_graph
-from agent.state import CaseState
+from agent.state import CaseState, StepOutcome
 
 STATE_RECORDS = ("CaseState", "Proposal", "Decision", "Execution", "Finding", "StepOutcome")
 
@@ -82,6 +89,12 @@ def _report_runs(approver: Approver, executions: list[Any], shown: set[tuple[str
             )
 
 
+def _report_outcomes(approver: Approver, outcomes: list[Any]) -> None:
+    """Tell an approver that shows progress which steps have ended."""
+    if isinstance(approver, ProgressShown):
+        approver.outcomes_changed([StepOutcome.model_validate(o) for o in outcomes])
+
+
 def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> RunOutcome:
     """Run (or continue) the case's graph; `initial` None continues from the last checkpoint."""
     graph = build_graph(total_steps=len(ctx.playbook.steps), proposer_name=ctx.proposer.name)
@@ -92,16 +105,17 @@ def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> Run
         payload: Any = initial if not snapshot.values else None
         if payload is None and not snapshot.values:
             raise RuntimeError("nothing to resume: the case has no checkpoint and no initial state")
-        shown = (
-            {(e.proposal_id, e.host, e.item) for e in CaseState.model_validate(snapshot.values).executions}
-            if snapshot.values
-            else set()
-        )
+        before = CaseState.model_validate(snapshot.values) if snapshot.values else None
+        shown = {(e.proposal_id, e.host, e.item) for e in before.executions} if before else set()
+        if before is not None:
+            _report_outcomes(approver, before.outcomes)
         while True:
             for update in app.stream(payload, config, context=ctx, durability="sync", stream_mode="updates"):
                 for node, values in update.items():
                     if node == "execute" and isinstance(values, dict):
                         _report_runs(approver, values.get("executions", []), shown)
+                    if isinstance(values, dict) and "outcomes" in values:
+                        _report_outcomes(approver, values["outcomes"])
                     if not node.startswith("__"):
                         ctx.crash.reached(f"after:{node}")
             snapshot = app.get_state(config)

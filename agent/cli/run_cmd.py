@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.cli.main import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, CliError
+
+if TYPE_CHECKING:
+    from agent.runner import RunOutcome
+    from agent.session import Session
 
 EXIT_PAUSED = 5
 
@@ -18,7 +22,8 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "run",
         help="open a case and run a playbook against a host or group (every step needs your approval)",
         description="Open a case and run a playbook. Each proposed tool call is shown and runs only after "
-        "you approve it (answers on the terminal, or one per line on stdin: a, e {json}, d REASON, s, b).",
+        "you approve it: in the TUI, or on the console (one answer per line on stdin: a, e {json}, d REASON, "
+        "s, b).",
     )
     run.add_argument("playbook", help="playbook id (e.g. linux.ssh.bruteforce) or path to a YAML file")
     run.add_argument("--target", required=True, help="inventory host or group, or `local`")
@@ -53,6 +58,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     resume.add_argument("case", help="case id or case directory")
     resume.add_argument("--approver", help="who approves (default: $USER@host)")
+    _add_ui_options(resume)
     resume.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
     resume.set_defaults(func=_resume)
 
@@ -61,6 +67,33 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     report.add_argument("--format", choices=["md", "json"], default="md", help="markdown (default) or JSON")
     report.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
     report.set_defaults(func=_report)
+
+
+def _add_ui_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--ui",
+        choices=["auto", "tui", "console"],
+        default="auto",
+        help="where decisions are asked: the full-screen TUI, or line by line on the terminal / stdin "
+        "(auto: the TUI when stdin and the terminal are interactive)",
+    )
+    parser.add_argument(
+        "--console", dest="ui", action="store_const", const="console", help="same as --ui console"
+    )
+
+
+def _drive(session: Session, ui: str) -> RunOutcome:
+    """Drive the session's case with the TUI or the console approver."""
+    if ui == "auto":
+        ui = "tui" if sys.stdin.isatty() and sys.stdout.isatty() and sys.stderr.isatty() else "console"
+    if ui == "tui":
+        from agent.tui.app import run_tui  # Textual loads only when the TUI is asked for
+
+        return run_tui(session)
+    from agent.console import ConsoleApprover
+    from agent.runner import drive
+
+    return drive(session.ctx, ConsoleApprover(), session.initial)
 
 
 def _inputs(pairs: list[str]) -> dict[str, str]:
@@ -95,8 +128,6 @@ def _finish(session: Any, outcome: Any) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from agent.case.store import CaseStore
-    from agent.console import ConsoleApprover
-    from agent.runner import drive
     from agent.session import RunSpec, default_approver, open_case, session_scope
     from playbooks.library import find_playbook
 
@@ -125,7 +156,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     with session_scope(session):
         try:
-            outcome = drive(session.ctx, ConsoleApprover(), session.initial)
+            outcome = _drive(session, args.ui)
         except KeyboardInterrupt:
             print(f"sleuth: interrupted; continue with: sleuth resume {session.case.id}", file=sys.stderr)
             return 130
@@ -135,8 +166,6 @@ def _run(args: argparse.Namespace) -> int:
 def _resume(args: argparse.Namespace) -> int:
     from agent.case.meta import read_meta
     from agent.case.store import CaseStore
-    from agent.console import ConsoleApprover
-    from agent.runner import drive
     from agent.session import default_approver, reopen_case, session_scope
 
     store = CaseStore(args.case_dir)
@@ -148,8 +177,7 @@ def _resume(args: argparse.Namespace) -> int:
     approver = args.approver or default_approver()
     session = reopen_case(args.case, store=store, approver=approver)
     with session_scope(session):
-        outcome = drive(session.ctx, ConsoleApprover(), session.initial)
-        return _finish(session, outcome)
+        return _finish(session, _drive(session, args.ui))
 
 
 def _report(args: argparse.Namespace) -> int:

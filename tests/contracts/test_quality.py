@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pkgutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,10 @@ def test_light_imports_do_not_load_heavy_stacks(statement: str, forbidden: list[
     proc = _run([sys.executable, "-c", code])
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_the_textual_contract_covers_every_module_of_agent_but_the_cli_and_the_tui() -> None:
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    (tui,) = [c for c in contracts if "agent.tui" in c.get("forbidden_modules", [])]
+    modules = {f"agent.{m.name}" for m in pkgutil.iter_modules([str(ROOT / "agent")])}
+    assert set(tui["source_modules"]) == modules - {"agent.cli", "agent.tui"}

@@ -1,0 +1,90 @@
+"""Widgets of the main screen: the playbook's steps with their state, and the activity log of the case."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import RichLog, Static
+
+from agent.approval import ApprovalRequest
+from agent.state import StepOutcome
+from agent.tui.text import safe
+
+_MARKS: dict[str, tuple[str, str]] = {
+    "done": ("✓", "green"),
+    "skipped": ("↷", "yellow"),
+    "denied": ("✗", "red"),
+    "condition_false": ("–", "dim"),
+    "failed": ("!", "red"),
+    "aborted": ("■", "red"),
+}
+
+
+class StepList(Static):
+    """The playbook's steps: finished ones with how they ended, the one being decided, the ones to come."""
+
+    def __init__(self, steps: Sequence[tuple[str, str]], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.steps = list(steps)
+        self.outcomes: dict[str, StepOutcome] = {}
+        self.current: str | None = None
+
+    def on_mount(self) -> None:
+        """First drawing."""
+        self._draw()
+
+    def show_outcomes(self, outcomes: Sequence[StepOutcome]) -> None:
+        """Mark the finished steps."""
+        self.outcomes = {o.step_id: o for o in outcomes}
+        if self.current in self.outcomes:
+            self.current = None
+        self._draw()
+
+    def show_current(self, step_id: str | None) -> None:
+        """Mark the step whose proposal is being decided."""
+        self.current = step_id
+        self._draw()
+
+    def _draw(self) -> None:
+        lines = []
+        for step_id, title in self.steps:
+            outcome = self.outcomes.get(step_id)
+            if outcome is not None:
+                mark, style = _MARKS.get(outcome.status, ("?", ""))
+                line = Text.assemble((f"{mark} ", style), safe(title), (f"  {outcome.status}", "dim"))
+            elif step_id == self.current:
+                line = Text.assemble(("▶ ", "bold cyan"), safe(title, "bold"))
+            else:
+                line = Text.assemble(("· ", "dim"), safe(title, "dim"))
+            lines.append(line)
+        self.update(Text("\n").join(lines))
+
+
+class ActivityLog(RichLog):
+    """What happened, in order: proposals, decisions, runs and errors (all untrusted text shown literally)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, wrap=True, markup=False, highlight=False, auto_scroll=True)
+
+    def proposal(self, request: ApprovalRequest) -> None:
+        """A proposal was put to the human."""
+        p = request.proposal
+        where = ", ".join(p.hosts) + (f" × {len(p.items)} items" if p.items else "")
+        self.write(Text.assemble(("? ", "bold cyan"), safe(f"{p.id}: {p.tool} on {where}")))
+
+    def decision(self, verdict: str, detail: str | None) -> None:
+        """The human answered."""
+        style = {"approve": "green", "edit": "cyan", "deny": "red", "abort": "red"}.get(verdict, "yellow")
+        line = Text.assemble(("→ ", "bold"), (verdict, f"bold {style}"))
+        if detail:
+            line.append_text(safe(f" ({detail})"))
+        self.write(line)
+
+    def run(self, text: str, *, error: bool) -> None:
+        """A run ended."""
+        self.write(Text.assemble(("  ! " if error else "  ✓ ", "red" if error else "green"), safe(text)))
+
+    def note(self, text: str, style: str = "dim") -> None:
+        """Anything else worth a line (case opened, paused, closed)."""
+        self.write(safe(text, style))
