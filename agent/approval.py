@@ -8,7 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from agent.state import Proposal, StepOutcome, Verdict
+from agent.state import Finding, Proposal, StepOutcome, Verdict
 
 
 class ApprovalRequest(BaseModel):
@@ -62,10 +62,14 @@ class Notified(Protocol):
 
 @runtime_checkable
 class ProgressShown(Protocol):
-    """An approver that also shows which steps have ended and how (the TUI's step list)."""
+    """An approver that also shows which steps have ended and what was found (the TUI's side panels)."""
 
     def outcomes_changed(self, outcomes: Sequence[StepOutcome]) -> None:
         """The steps finished so far, in order (called whenever the list grows)."""
+        ...
+
+    def findings_changed(self, findings: Sequence[Finding]) -> None:
+        """Every finding so far (called whenever the list grows)."""
         ...
 
 

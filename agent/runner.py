@@ -28,7 +28,7 @@ from agent.case.store import CHECKPOINTS_FILE, Case
 from agent.context import RunContext
 from agent.decisions import AnswerRejectedError, record_decision, recorded_decision, validate_answer
 from agent.graph import build_graph, compile_graph
-from agent.state import CaseState, StepOutcome
+from agent.state import CaseState, Finding, StepOutcome
 
 STATE_RECORDS = ("CaseState", "Proposal", "Decision", "Execution", "Finding", "StepOutcome")
 
@@ -89,10 +89,14 @@ def _report_runs(approver: Approver, executions: list[Any], shown: set[tuple[str
             )
 
 
-def _report_outcomes(approver: Approver, outcomes: list[Any]) -> None:
-    """Tell an approver that shows progress which steps have ended."""
-    if isinstance(approver, ProgressShown):
-        approver.outcomes_changed([StepOutcome.model_validate(o) for o in outcomes])
+def _report_progress(approver: Approver, values: dict[str, Any]) -> None:
+    """Tell an approver that shows progress which steps have ended and what was found."""
+    if not isinstance(approver, ProgressShown):
+        return
+    if "outcomes" in values:
+        approver.outcomes_changed([StepOutcome.model_validate(o) for o in values["outcomes"]])
+    if "findings" in values:
+        approver.findings_changed([Finding.model_validate(f) for f in values["findings"]])
 
 
 def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> RunOutcome:
@@ -108,14 +112,14 @@ def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> Run
         before = CaseState.model_validate(snapshot.values) if snapshot.values else None
         shown = {(e.proposal_id, e.host, e.item) for e in before.executions} if before else set()
         if before is not None:
-            _report_outcomes(approver, before.outcomes)
+            _report_progress(approver, {"outcomes": before.outcomes, "findings": before.findings})
         while True:
             for update in app.stream(payload, config, context=ctx, durability="sync", stream_mode="updates"):
                 for node, values in update.items():
                     if node == "execute" and isinstance(values, dict):
                         _report_runs(approver, values.get("executions", []), shown)
-                    if isinstance(values, dict) and "outcomes" in values:
-                        _report_outcomes(approver, values["outcomes"])
+                    if isinstance(values, dict):
+                        _report_progress(approver, values)
                     if not node.startswith("__"):
                         ctx.crash.reached(f"after:{node}")
             snapshot = app.get_state(config)

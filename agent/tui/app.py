@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -17,10 +18,10 @@ from textual.worker import Worker, WorkerState
 from agent.approval import Answer
 from agent.runner import RunOutcome, drive
 from agent.session import Session
-from agent.tui.bridge import ApprovalRequested, OutcomesChanged, RunReported, TuiApprover
+from agent.tui.bridge import ApprovalRequested, FindingsChanged, OutcomesChanged, RunReported, TuiApprover
 from agent.tui.screens import ApprovalScreen, ErrorScreen
 from agent.tui.text import args_json
-from agent.tui.widgets import ActivityLog, StepList
+from agent.tui.widgets import ActivityLog, FindingsPanel, StepList
 
 DRIVE_WORKER = "drive"
 
@@ -30,7 +31,9 @@ class SleuthApp(App[None]):
 
     TITLE = "Sleuth"
     CSS = """
-        #steps { width: 40; border: round $primary; padding: 0 1; }
+        #side { width: 44; }
+        #steps { border: round $primary; padding: 0 1; height: auto; }
+        #findings { border: round $warning; padding: 0 1; height: 1fr; overflow-y: auto; }
         #main { width: 1fr; }
         #activity { border: round $secondary; height: 1fr; }
         #report { border: round $success; height: 2fr; display: none; }
@@ -56,7 +59,9 @@ class SleuthApp(App[None]):
         steps = [(step.id, step.title) for step in self.session.ctx.playbook.steps]
         yield Header()
         with Horizontal():
-            yield StepList(steps, id="steps")
+            with Vertical(id="side"):
+                yield StepList(steps, id="steps")
+                yield FindingsPanel(Text("none yet", "dim"), id="findings")
             with Vertical(id="main"):
                 yield ActivityLog(id="activity")
                 yield TextArea(id="report", read_only=True, soft_wrap=True)
@@ -70,6 +75,7 @@ class SleuthApp(App[None]):
             f"{ctx.playbook.id} on {', '.join(self.session.initial.hosts)} · approver {ctx.approver}"
         )
         self.query_one("#steps", StepList).border_title = ctx.playbook.title
+        self.query_one("#findings", FindingsPanel).border_title = "findings"
         self.activity.border_title = "activity"
         self.activity.note(f"proposer: {ctx.proposer.name}; every call runs only after your answer")
         self.run_worker(self._drive, name=DRIVE_WORKER, thread=True, exit_on_error=False)
@@ -106,6 +112,10 @@ class SleuthApp(App[None]):
     def on_outcomes_changed(self, message: OutcomesChanged) -> None:
         """Steps ended."""
         self.query_one("#steps", StepList).show_outcomes(message.outcomes)
+
+    def on_findings_changed(self, message: FindingsChanged) -> None:
+        """More findings."""
+        self.query_one("#findings", FindingsPanel).show(message.findings)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The drive ended: show the report, the pause, or the error."""

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 
 from agent.approval import Answer, ApprovalRequest, ApprovalUnavailableError
-from agent.state import StepOutcome
+from agent.state import Finding, StepOutcome
 
 _POLL_S = 0.25  # how often a waiting question checks whether the TUI was closed
 
@@ -45,6 +45,14 @@ class OutcomesChanged(Message):
     def __init__(self, outcomes: Sequence[StepOutcome]) -> None:
         super().__init__()
         self.outcomes = list(outcomes)
+
+
+class FindingsChanged(Message):
+    """More findings (every finding so far, in order)."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__()
+        self.findings = list(findings)
 
 
 class TuiApprover:
@@ -87,6 +95,10 @@ class TuiApprover:
     def outcomes_changed(self, outcomes: Sequence[StepOutcome]) -> None:
         """Update the step list."""
         self.target.post_message(OutcomesChanged(outcomes))
+
+    def findings_changed(self, findings: Sequence[Finding]) -> None:
+        """Update the findings panel."""
+        self.target.post_message(FindingsChanged(findings))
 
     def close(self) -> None:
         """No more answers: a pending question ends unanswered, later ones fail at once."""

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import RichLog, Static
 
 from agent.approval import ApprovalRequest
-from agent.state import StepOutcome
+from agent.state import Finding, StepOutcome
 from agent.tui.text import safe
 
 _MARKS: dict[str, tuple[str, str]] = {
@@ -59,6 +59,29 @@ class StepList(Static):
                 line = Text.assemble(("· ", "dim"), safe(title, "dim"))
             lines.append(line)
         self.update(Text("\n").join(lines))
+
+
+class FindingsPanel(Static):
+    """What was found so far, by finding list: each value once, with its count and host."""
+
+    SHOWN_PER_NAME = 6
+
+    def show(self, findings: Sequence[Finding]) -> None:
+        """Redraw from every finding so far."""
+        by_name: dict[str, list[Finding]] = {}
+        for finding in findings:
+            by_name.setdefault(finding.name, []).append(finding)
+        lines = []
+        for name, group in by_name.items():
+            lines.append(Text.assemble(safe(name, "bold"), (f"  {len(group)}", "dim")))
+            for finding in group[: self.SHOWN_PER_NAME]:
+                count = f" ×{finding.count}" if finding.count > 1 else ""
+                model = " (model)" if finding.source == "model" else ""
+                lines.append(Text.assemble("  ", safe(finding.value), (f"{count}{model}", "dim")))
+            if len(group) > self.SHOWN_PER_NAME:
+                lines.append(Text(f"  … {len(group) - self.SHOWN_PER_NAME} more in the report", "dim"))
+        self.border_title = f"findings ({len(findings)})"
+        self.update(Text("\n").join(lines) if lines else Text("none yet", "dim"))
 
 
 class ActivityLog(RichLog):

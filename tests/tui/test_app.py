@@ -16,7 +16,7 @@ from agent.runner import drive
 from agent.session import reopen_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen, EditArgsScreen, ErrorScreen, ReasonScreen
-from agent.tui.widgets import StepList
+from agent.tui.widgets import FindingsPanel, StepList
 from tests.support.approvers import ScriptedApprover
 from tests.support.scripted_model import ScriptedChatModel, echo_default_call
 from tests.tui.conftest import OpenSession, wait_until
@@ -47,6 +47,9 @@ def test_approving_every_proposal_closes_the_case_and_shows_its_report(open_repl
             assert report.has_class("shown") and report.text.startswith(f"# Case {session.case.id}")
             steps = app.query_one("#steps", StepList)
             assert [o.status for o in steps.outcomes.values()] == ["done"] * 5
+            findings = app.query_one("#findings", FindingsPanel)
+            assert findings.border_title == f"findings ({len(app.outcome.state.findings)})"
+            assert "intrusion_sources" in str(findings.content) and "192.0.2.77" in str(findings.content)
             await pilot.press("q")
 
     asyncio.run(run())
