@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "playbook_cmd",
     "run_cmd",
     "model_cmd",
+    "tui_cmd",
 )
 
 

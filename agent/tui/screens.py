@@ -28,8 +28,9 @@ MODAL_CSS = """
 """
 
 
-class ApprovalScreen(ModalScreen[Answer]):
-    """One proposal in full; the answer is approve, edit (new args), deny (reason), skip or abort."""
+class ApprovalScreen(ModalScreen[Answer | None]):
+    """One proposal in full; the answer is approve, edit (new args), deny (reason), skip or abort; None
+    when the human leaves without answering (the case pauses)."""
 
     DEFAULT_CSS = "ApprovalScreen { align: center middle; }" + MODAL_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -38,7 +39,7 @@ class ApprovalScreen(ModalScreen[Answer]):
         Binding("d", "deny", "Deny"),
         Binding("s", "skip", "Skip"),
         Binding("b", "abort", "Abort case"),
-        Binding("q", "app.quit", "Pause & quit"),  # a modal screen hides the app's own non-priority keys
+        Binding("q", "leave", "Pause & leave"),
     ]
 
     def __init__(self, request: ApprovalRequest) -> None:
@@ -67,6 +68,10 @@ class ApprovalScreen(ModalScreen[Answer]):
         """Buttons run the same actions as the keys."""
         if event.button.id is not None:
             await self.run_action(event.button.id)
+
+    def action_leave(self) -> None:
+        """No answer: the case pauses at this question."""
+        self.dismiss(None)
 
     def action_approve(self) -> None:
         """Approve as proposed."""

@@ -43,11 +43,11 @@ def test_approving_every_proposal_closes_the_case_and_shows_its_report(open_repl
                 await pilot.press("a")
             await wait_until(pilot, lambda: app.outcome is not None)
             await pilot.pause()
-            report = app.query_one("#report", TextArea)
+            report = app.screen.query_one("#report", TextArea)
             assert report.has_class("shown") and report.text.startswith(f"# Case {session.case.id}")
-            steps = app.query_one("#steps", StepList)
+            steps = app.screen.query_one("#steps", StepList)
             assert [o.status for o in steps.outcomes.values()] == ["done"] * 5
-            findings = app.query_one("#findings", FindingsPanel)
+            findings = app.screen.query_one("#findings", FindingsPanel)
             assert findings.border_title == f"findings ({len(app.outcome.state.findings)})"
             assert "intrusion_sources" in str(findings.content) and "192.0.2.77" in str(findings.content)
             await pilot.press("q")

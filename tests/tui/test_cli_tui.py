@@ -115,3 +115,18 @@ def test_run_on_a_pipe_asks_on_the_console(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "[a]pprove [e]dit [d]eny [s]kip a[b]ort" in proc.stderr
     assert re.search(r"case \S+: closed", proc.stdout)
+
+
+def test_sleuth_tui_opens_the_home_screen_and_q_quits(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "SLEUTH_HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+        "COLUMNS": "140",
+        "LINES": "45",
+    }
+    term = Terminal([*SLEUTH, "tui", "--approver", "erin"], env)
+    term.read_until(b"approver erin")
+    term.read_until(b"New case")
+    term.type("q")
+    assert term.wait() == 0
