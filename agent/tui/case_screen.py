@@ -17,12 +17,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TextArea
 from textual.worker import Worker, WorkerState
 
-from agent.approval import Answer
+from agent.approval import Answer, printable
 from agent.runner import RunOutcome, drive
 from agent.session import Session
 from agent.tui.bridge import ApprovalRequested, FindingsChanged, OutcomesChanged, RunReported, TuiApprover
 from agent.tui.screens import ApprovalScreen, ErrorScreen
-from agent.tui.text import args_json
+from agent.tui.text import args_json, safe
 from agent.tui.widgets import ActivityLog, FindingsPanel, StepList
 
 DRIVE_WORKER = "drive"
@@ -79,8 +79,8 @@ class CaseScreen(Screen[None]):
         ctx = self.session.ctx
         self.title = f"Sleuth · case {ctx.journal.case.id}"
         hosts = ", ".join(self.session.initial.hosts)
-        self.sub_title = f"{ctx.playbook.id} on {hosts} · approver {ctx.approver}"
-        self.query_one("#steps", StepList).border_title = ctx.playbook.title
+        self.sub_title = printable(f"{ctx.playbook.id} on {hosts} · approver {ctx.approver}")
+        self.query_one("#steps", StepList).border_title = safe(ctx.playbook.title)  # str = markup
         self.query_one("#findings", FindingsPanel).border_title = "findings"
         self.activity.border_title = "activity"
         self.activity.note(f"proposer: {ctx.proposer.name}; every call runs only after your answer")

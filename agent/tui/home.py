@@ -16,6 +16,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
+from agent.approval import printable
 from agent.case.store import CaseStore
 from agent.session import Backend, RunSpec, Session, open_case, reopen_case
 from agent.tui.case_screen import CaseScreen
@@ -94,7 +95,9 @@ class NewCaseScreen(ModalScreen[NewCase | None]):
 
     def compose(self) -> ComposeResult:
         """The form."""
-        choices = [(f"{entry.id} — {_title(entry.path)}", str(entry.path)) for entry in list_playbooks()]
+        choices = [
+            (safe(f"{entry.id} — {_title(entry.path)}"), str(entry.path)) for entry in list_playbooks()
+        ]
         inventory = self.options.inventory
         with Vertical(id="dialog"):
             yield Static(Text("New case", style="bold"))
@@ -200,7 +203,7 @@ class HomeScreen(Screen[None]):
     def on_mount(self) -> None:
         """Columns, then rows."""
         self.title = "Sleuth · cases"
-        self.sub_title = f"approver {self.options.approver} · {self.options.store.root}"
+        self.sub_title = printable(f"approver {self.options.approver} · {self.options.store.root}")
         table = self.query_one("#cases", DataTable)
         table.add_columns("case", "opened", "playbook", "target", "status", "entries")
         self.action_refresh()

@@ -48,9 +48,9 @@ def open_replay(tmp_path: Path) -> Iterator[OpenSession]:
 
 
 async def wait_until(pilot: Pilot[None], ready: Callable[[], object], timeout: float = 20.0) -> None:
-    """Let the app (and its worker thread) run until `ready()` is true."""
+    """Let the app (and its worker thread) run until `ready()` is true and the screen shown is mounted."""
     waited = 0.0
-    while not ready():
+    while not (ready() and pilot.app.screen.is_mounted):
         if waited >= timeout:
             raise AssertionError(f"timed out after {timeout} s; screen is {type(pilot.app.screen).__name__}")
         await pilot.pause(0.05)
