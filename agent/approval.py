@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from agent.state import Finding, Proposal, StepOutcome, Verdict
+from agent.state import Execution, Finding, Proposal, StepOutcome, Verdict
 
 
 class ApprovalRequest(BaseModel):
@@ -60,16 +60,24 @@ class Notified(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Progress:
+    """What a node changed in the case's state: each list in full, None when the node left it alone."""
+
+    outcomes: tuple[StepOutcome, ...] | None = None
+    """Every finished step, in order."""
+    findings: tuple[Finding, ...] | None = None
+    """Every finding so far."""
+    executions: tuple[Execution, ...] | None = None
+    """Every run so far."""
+
+
 @runtime_checkable
 class ProgressShown(Protocol):
-    """An approver that also shows which steps have ended and what was found (the TUI's side panels)."""
+    """An approver that also shows the case's progress (the TUI's steps, findings and evidence)."""
 
-    def outcomes_changed(self, outcomes: Sequence[StepOutcome]) -> None:
-        """The steps finished so far, in order (called whenever the list grows)."""
-        ...
-
-    def findings_changed(self, findings: Sequence[Finding]) -> None:
-        """Every finding so far (called whenever the list grows)."""
+    def progressed(self, progress: Progress) -> None:
+        """A node changed the steps, findings or runs (called after each such node, and once on resume)."""
         ...
 
 

@@ -22,13 +22,14 @@ from agent.approval import (
     ApprovalUnavailableError,
     Approver,
     Notified,
+    Progress,
     ProgressShown,
 )
 from agent.case.store import CHECKPOINTS_FILE, Case
 from agent.context import RunContext
 from agent.decisions import AnswerRejectedError, record_decision, recorded_decision, validate_answer
 from agent.graph import build_graph, compile_graph
-from agent.state import CaseState, Finding, StepOutcome
+from agent.state import CaseState, Execution, Finding, StepOutcome
 
 STATE_RECORDS = ("CaseState", "Proposal", "Decision", "Execution", "Finding", "StepOutcome")
 
@@ -90,13 +91,20 @@ def _report_runs(approver: Approver, executions: list[Any], shown: set[tuple[str
 
 
 def _report_progress(approver: Approver, values: dict[str, Any]) -> None:
-    """Tell an approver that shows progress which steps have ended and what was found."""
-    if not isinstance(approver, ProgressShown):
+    """Tell an approver that shows progress what the node changed."""
+    if not isinstance(approver, ProgressShown) or not {"outcomes", "findings", "executions"} & set(values):
         return
-    if "outcomes" in values:
-        approver.outcomes_changed([StepOutcome.model_validate(o) for o in values["outcomes"]])
-    if "findings" in values:
-        approver.findings_changed([Finding.model_validate(f) for f in values["findings"]])
+
+    def listed(key: str, record: Any) -> Any:
+        return tuple(record.model_validate(v) for v in values[key]) if key in values else None
+
+    approver.progressed(
+        Progress(
+            outcomes=listed("outcomes", StepOutcome),
+            findings=listed("findings", Finding),
+            executions=listed("executions", Execution),
+        )
+    )
 
 
 def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> RunOutcome:
@@ -112,7 +120,12 @@ def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> Run
         before = CaseState.model_validate(snapshot.values) if snapshot.values else None
         shown = {(e.proposal_id, e.host, e.item) for e in before.executions} if before else set()
         if before is not None:
-            _report_progress(approver, {"outcomes": before.outcomes, "findings": before.findings})
+            progress = {
+                "outcomes": before.outcomes,
+                "findings": before.findings,
+                "executions": before.executions,
+            }
+            _report_progress(approver, progress)
         while True:
             for update in app.stream(payload, config, context=ctx, durability="sync", stream_mode="updates"):
                 for node, values in update.items():

@@ -8,15 +8,13 @@ pending question with no answer: the runner then pauses the case, which stays re
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
 
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from agent.approval import Answer, ApprovalRequest, ApprovalUnavailableError
-from agent.state import Finding, StepOutcome
+from agent.approval import Answer, ApprovalRequest, ApprovalUnavailableError, Progress
 
 _POLL_S = 0.25  # how often a waiting question checks whether the TUI was closed
 
@@ -39,20 +37,12 @@ class RunReported(Message):
         self.error = error
 
 
-class OutcomesChanged(Message):
-    """More steps have ended (the list of every finished step, in order)."""
+class Progressed(Message):
+    """The case's steps, findings or runs changed."""
 
-    def __init__(self, outcomes: Sequence[StepOutcome]) -> None:
+    def __init__(self, progress: Progress) -> None:
         super().__init__()
-        self.outcomes = list(outcomes)
-
-
-class FindingsChanged(Message):
-    """More findings (every finding so far, in order)."""
-
-    def __init__(self, findings: Sequence[Finding]) -> None:
-        super().__init__()
-        self.findings = list(findings)
+        self.progress = progress
 
 
 class TuiApprover:
@@ -92,13 +82,9 @@ class TuiApprover:
         """Show a run's outcome in the activity log."""
         self.target.post_message(RunReported(text, error))
 
-    def outcomes_changed(self, outcomes: Sequence[StepOutcome]) -> None:
-        """Update the step list."""
-        self.target.post_message(OutcomesChanged(outcomes))
-
-    def findings_changed(self, findings: Sequence[Finding]) -> None:
-        """Update the findings panel."""
-        self.target.post_message(FindingsChanged(findings))
+    def progressed(self, progress: Progress) -> None:
+        """Update the step list, the findings and the runs."""
+        self.target.post_message(Progressed(progress))
 
     def close(self) -> None:
         """No more answers: a pending question ends unanswered, later ones fail at once."""

@@ -20,7 +20,9 @@ from textual.worker import Worker, WorkerState
 from agent.approval import Answer, printable
 from agent.runner import RunOutcome, drive
 from agent.session import Session
-from agent.tui.bridge import ApprovalRequested, FindingsChanged, OutcomesChanged, RunReported, TuiApprover
+from agent.state import Execution
+from agent.tui.bridge import ApprovalRequested, Progressed, RunReported, TuiApprover
+from agent.tui.evidence import EvidenceScreen
 from agent.tui.screens import ApprovalScreen, ErrorScreen
 from agent.tui.text import args_json, safe
 from agent.tui.widgets import ActivityLog, FindingsPanel, StepList
@@ -49,7 +51,10 @@ class CaseScreen(Screen[None]):
         #report { border: round $success; height: 2fr; display: none; }
         #report.shown { display: block; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "leave", "Pause & leave")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "evidence", "Evidence"),
+        Binding("q", "leave", "Pause & leave"),
+    ]
 
     def __init__(self, session: Session) -> None:
         super().__init__()
@@ -60,6 +65,8 @@ class CaseScreen(Screen[None]):
         self.error: BaseException | None = None
         """What stopped the drive, when it failed."""
         self.leaving = False
+        self.executions: tuple[Execution, ...] = ()
+        """Every run so far (the evidence screen lists them)."""
 
     def compose(self) -> ComposeResult:
         """Steps and findings on the left; activity (and, at the end, the report) on the right."""
@@ -86,6 +93,10 @@ class CaseScreen(Screen[None]):
         self.activity.note(f"proposer: {ctx.proposer.name}; every call runs only after your answer")
         self.run_worker(self._drive, name=DRIVE_WORKER, thread=True, exit_on_error=False)
 
+    def on_unmount(self) -> None:
+        """However the screen goes (the app closing, a failure), a pending question ends unanswered."""
+        self.approver.close()
+
     def _drive(self) -> RunOutcome:
         return drive(self.session.ctx, self.approver, self.session.initial)
 
@@ -111,19 +122,21 @@ class CaseScreen(Screen[None]):
             if not message.answer.done():
                 message.answer.set_result(answer)
 
-        self.app.push_screen(ApprovalScreen(request), answered)
+        self.app.push_screen(ApprovalScreen(request, on_evidence=self.action_evidence), answered)
 
     def on_run_reported(self, message: RunReported) -> None:
         """A run's rows or error."""
         self.activity.run(message.text, error=message.error)
 
-    def on_outcomes_changed(self, message: OutcomesChanged) -> None:
-        """Steps ended."""
-        self.query_one("#steps", StepList).show_outcomes(message.outcomes)
-
-    def on_findings_changed(self, message: FindingsChanged) -> None:
-        """More findings."""
-        self.query_one("#findings", FindingsPanel).show(message.findings)
+    def on_progressed(self, message: Progressed) -> None:
+        """Steps ended, findings or runs were added."""
+        progress = message.progress
+        if progress.outcomes is not None:
+            self.query_one("#steps", StepList).show_outcomes(progress.outcomes)
+        if progress.findings is not None:
+            self.query_one("#findings", FindingsPanel).show(progress.findings)
+        if progress.executions is not None:
+            self.executions = progress.executions
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The drive ended: show the report, the pause, or the error."""
@@ -161,6 +174,10 @@ class CaseScreen(Screen[None]):
         self.app.push_screen(ErrorScreen("The run stopped", message), lambda _: self._close())
 
     # -- the human -------------------------------------------------------------------------------
+
+    def action_evidence(self) -> None:
+        """Every run so far, with its commands and rows."""
+        self.app.push_screen(EvidenceScreen(self.session.case.evidence, self.executions))
 
     def action_leave(self) -> None:
         """Leave; a case still running pauses at its next question (a running tool call ends first)."""

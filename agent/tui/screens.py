@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import ClassVar
 
 from pydantic import JsonValue
@@ -39,12 +40,14 @@ class ApprovalScreen(ModalScreen[Answer | None]):
         Binding("d", "deny", "Deny"),
         Binding("s", "skip", "Skip"),
         Binding("b", "abort", "Abort case"),
+        Binding("v", "evidence", "Evidence so far"),
         Binding("q", "leave", "Pause & leave"),
     ]
 
-    def __init__(self, request: ApprovalRequest) -> None:
+    def __init__(self, request: ApprovalRequest, *, on_evidence: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.request = request
+        self.on_evidence = on_evidence
 
     def compose(self) -> ComposeResult:
         """Details, the refusal of a previous answer if any, and one button per answer."""
@@ -59,6 +62,7 @@ class ApprovalScreen(ModalScreen[Answer | None]):
                 yield Button("Deny (d)", id="deny", variant="error")
                 yield Button("Skip (s)", id="skip")
                 yield Button("Abort (b)", id="abort", variant="warning")
+                yield Button("Evidence (v)", id="evidence")
 
     def on_mount(self) -> None:
         """Nothing has focus, so a stray Enter answers nothing."""
@@ -68,6 +72,11 @@ class ApprovalScreen(ModalScreen[Answer | None]):
         """Buttons run the same actions as the keys."""
         if event.button.id is not None:
             await self.run_action(event.button.id)
+
+    def action_evidence(self) -> None:
+        """Look at what ran so far before answering (the question stays open)."""
+        if self.on_evidence is not None:
+            self.on_evidence()
 
     def action_leave(self) -> None:
         """No answer: the case pauses at this question."""

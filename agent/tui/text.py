@@ -21,7 +21,7 @@ def safe(value: str, style: str = "") -> Text:
 
 def field(label: str, value: str, *, value_style: str = "") -> Text:
     """One `label  value` line: a fixed label, an untrusted value."""
-    return Text.assemble((f"{label:<8}", "bold"), safe(value, value_style))
+    return Text.assemble((f"{label:<8} ", "bold"), safe(value, value_style))
 
 
 def args_json(args: object) -> str:

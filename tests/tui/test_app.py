@@ -7,6 +7,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Static, TextArea
 
 from agent.case.ledger import iter_entries
@@ -214,3 +215,18 @@ def test_a_failed_drive_shows_an_error_modal_and_keeps_the_case(open_replay: Ope
     assert isinstance(app.error, RuntimeError)
     assert verify(session.case.dir).ok
     assert next(e["kind"] for e in _ledger(session.case.dir)) == "case_opened"
+
+
+@pytest.mark.timeout(60)  # the failure this guards against is a hang
+def test_an_app_closed_any_other_way_leaves_no_question_waiting(open_replay: OpenSession) -> None:
+    session = open_replay()
+    app = make_app(session)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: _asked(app))
+            app.exit()  # not through q: e.g. the terminal closing
+
+    asyncio.run(run())  # returns: the worker thread is not left waiting for an answer
+    kinds = [e["kind"] for e in _ledger(session.case.dir)]
+    assert kinds[-1] == "proposal" and "decision" not in kinds
