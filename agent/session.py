@@ -23,6 +23,7 @@ from agent.context import RunContext, RunSettings
 from agent.executor import Executor, LiveExecutor, RecordingExecutor, ReplayExecutor
 from agent.faults import CrashPlan
 from agent.journal import Journal
+from agent.llm.info import WeightsMode
 from agent.proposers.base import Proposer
 from agent.proposers.chat import ChatProposer
 from agent.proposers.guided import GuidedProposer
@@ -59,6 +60,8 @@ class RunSpec(BaseModel):
     """Model path or id (local) or name (openai)."""
     base_url: str | None = None
     """OpenAI-compatible server."""
+    weights: WeightsMode = "model"
+    """Local model weights: `model` as stored, or `int8` weight-only (absent in older run.json: `model`)."""
     intel_db: str | None = None
     """Intel store file (default: the data dir's)."""
     timeout_s: float = 30.0
@@ -133,7 +136,7 @@ def _proposer(
         return GuidedProposer()
     from agent.llm.factory import make_chat_model  # the model stack loads only when a model is asked for
 
-    model = make_chat_model(spec.backend, model=spec.model, base_url=spec.base_url)
+    model = make_chat_model(spec.backend, model=spec.model, base_url=spec.base_url, weights=spec.weights)
     return ChatProposer(model, playbook, catalogue)
 
 

@@ -23,6 +23,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     info.add_argument("--model", default=DEFAULT_MODEL, help=f"hub id or directory (default {DEFAULT_MODEL})")
     info.add_argument("--device", default="auto", help="auto, cuda, cuda:N, mps or cpu (default auto)")
     info.add_argument("--dtype", default="auto", help="auto, bfloat16, float16 or float32 (default auto)")
+    info.add_argument(
+        "--weights",
+        choices=["model", "int8"],
+        default="model",
+        help="as stored (default), or int8 weight-only linear layers",
+    )
     info.add_argument("--json", action="store_true", help="print the record as JSON")
     info.set_defaults(func=_info)
 
@@ -42,7 +48,9 @@ def _info(args: argparse.Namespace) -> int:
     from agent.llm.local import load_local_model
 
     try:
-        record = load_local_model(args.model, device=args.device, dtype=args.dtype).info()
+        record = load_local_model(
+            args.model, device=args.device, dtype=args.dtype, weights=args.weights
+        ).info()
     except ModelError as exc:
         raise CliError(str(exc)) from exc
     if args.json:
@@ -56,7 +64,8 @@ def _info(args: argparse.Namespace) -> int:
         f"device        {record.device} ({record.accelerator})",
         f"dtype         {record.dtype}",
         f"parameters    {record.parameters:,}",
-        f"weights       {record.weight_bytes / gib:.2f} GiB",
+        f"weights       {_WEIGHTS_WORDS[record.weights]}: {record.weight_bytes / gib:.2f} GiB in memory, "
+        f"{record.decode_weight_bytes / gib:.2f} GiB read per decoded token",
         f"vocab         {record.vocab_size} rows, tokenizer {record.tokenizer_size}, "
         f"stop ids {record.stop_token_ids}",
         f"context       {record.max_position_embeddings} tokens",
@@ -69,6 +78,9 @@ def _info(args: argparse.Namespace) -> int:
         lines.append(f"warning       {record.warning}")
     print("\n".join(lines))
     return 0
+
+
+_WEIGHTS_WORDS = {"model": "as stored", "int8": "int8 weight-only linear layers"}
 
 
 def _pull(args: argparse.Namespace) -> int:

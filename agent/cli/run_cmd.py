@@ -40,7 +40,14 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     run.add_argument("--model", help="model directory or Hugging Face id (local), or model name (openai)")
     run.add_argument("--base-url", help="OpenAI-compatible server URL (openai backend)")
-    run.add_argument("--console", action="store_true", help="ask each decision on the terminal (the default)")
+    run.add_argument(
+        "--weights",
+        choices=["model", "int8"],
+        default="model",
+        help="local model weights: as stored (default), or int8 weight-only linear layers (half the "
+        "bytes per token against bf16; fast only on a GPU with the compiled step)",
+    )
+    _add_ui_options(run)
     run.add_argument("--approver", help="who approves (default: $USER@host)")
     run.add_argument("--record", type=Path, metavar="DIR", help="save every tool output as replay fixtures")
     run.add_argument("--replay", type=Path, metavar="DIR", help="answer tool calls from recorded fixtures")
@@ -140,6 +147,7 @@ def _run(args: argparse.Namespace) -> int:
         backend=backend,
         model=args.model,
         base_url=args.base_url,
+        weights=args.weights,
         intel_db=str(args.intel_db) if args.intel_db else None,
         timeout_s=args.timeout,
         trust_new_host_keys=args.trust_new_host_key,

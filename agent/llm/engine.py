@@ -36,6 +36,10 @@ class EngineOptions:
     """Static KV cache (fixed addresses, needed for CUDA graphs); dynamic otherwise."""
     compile_step: bool = False
     """Compile the one-token decode step (`reduce-overhead`: CUDA graphs). Only with `static_cache`."""
+    tune_kernels: bool = False
+    """Compile the step with inductor's coordinate-descent tuning too, under which one-row matmuls become
+    fused reductions: an int8 weight's dequantisation then fuses into its GEMV instead of writing a
+    full-precision copy each step (see `agent.llm.quant`). Slower first compile. Only with `compile_step`."""
     max_context: int = 8192
     """Static cache size in tokens: prompt plus new tokens must fit."""
     reuse_prefix: bool = True
@@ -71,6 +75,27 @@ def common_prefix_length(a: Sequence[int], b: Sequence[int]) -> int:
     return i
 
 
+def _drop_last(cache: Any, tokens: int) -> None:
+    """Forget the last `tokens` entries of `cache` (their KV values are overwritten by the next update)."""
+    layers = getattr(cache, "layers", None)
+    if layers is None or all(hasattr(layer, "crop") for layer in layers):
+        cache.crop(-tokens)
+        return
+    # Static layers of older 5.x releases (5.17, the GPU image's) have no `crop`; newer ones crop exactly so:
+    # move the fill counter back in place, which keeps the address a compiled step captured.
+    lengths: list[torch.Tensor] = []
+    for layer in layers:
+        length = getattr(layer, "cumulative_length", None)
+        if not isinstance(length, torch.Tensor):
+            raise ModelRequestError(
+                f"this transformers release cannot rewind a {type(layer).__name__}: use the dynamic cache "
+                "(fast=False) or a newer transformers"
+            )
+        lengths.append(length)
+    for length in lengths:  # all checked first: a refusal leaves the cache as it was
+        length.sub_(tokens)
+
+
 class DecodeEngine:
     """Runs generation for one loaded causal LM; one call at a time (a lock guards the shared cache)."""
 
@@ -87,6 +112,8 @@ class DecodeEngine:
             raise ModelRequestError("the model declares no EOS token: cannot tell where an answer ends")
         if options.compile_step and not options.static_cache:
             raise ModelRequestError("compile_step needs static_cache")
+        if options.tune_kernels and not options.compile_step:
+            raise ModelRequestError("tune_kernels needs compile_step")
         self.model = model
         self.options = options
         self.device = next(model.parameters()).device
@@ -118,7 +145,7 @@ class DecodeEngine:
             keep = min(common_prefix_length(self._cached_ids, prompt), len(prompt) - 1)
         extra = len(self._cached_ids) - keep
         if extra > 0:
-            self._cache.crop(-extra)
+            _drop_last(self._cache, extra)
         del self._cached_ids[keep:]
         return keep
 
@@ -126,7 +153,7 @@ class DecodeEngine:
         """Forget the cached prefix (the next call prefills everything)."""
         with self._lock:
             if self._cache is not None and self._cached_ids:
-                self._cache.crop(-len(self._cached_ids))
+                _drop_last(self._cache, len(self._cached_ids))
             self._cached_ids = []
 
     # -- forward passes ------------------------------------------------------------------------
@@ -154,8 +181,17 @@ class DecodeEngine:
         return out.logits
 
     def _ensure_step(self) -> None:
-        if self.options.compile_step and self._step is None:
-            # CUDA graphs: one captured graph replays the whole step; inputs keep their shapes ([1,1], [1]).
+        if not self.options.compile_step or self._step is not None:
+            return
+        # CUDA graphs: one captured graph replays the whole step; inputs keep their shapes ([1,1], [1]).
+        if self.options.tune_kernels:
+            # `reduce-overhead` is exactly {"triton.cudagraphs": True}; mode= and options= exclude each other.
+            tuned: dict[str, str | int | bool | Callable[..., Any]] = {
+                "triton.cudagraphs": True,
+                "coordinate_descent_tuning": True,
+            }
+            self._step = torch.compile(self._model_step, fullgraph=True, options=tuned)
+        else:
             self._step = torch.compile(self._model_step, mode="reduce-overhead", fullgraph=True)
 
     # -- the loop ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Literal
 from langchain_core.language_models import BaseChatModel
 
 from agent.llm.errors import ModelRequestError
+from agent.llm.info import WeightsMode
 from agent.llm.resolve import DEFAULT_MODEL, model_available
 
 Backend = Literal["local", "openai"]
@@ -19,15 +20,24 @@ def make_chat_model(
     base_url: str | None,
     device: str = "auto",
     api_key_env: str | None = None,
+    weights: WeightsMode = "model",
 ) -> BaseChatModel:
-    """The chat model for `backend`; `model` defaults to CyberSecQwen-4B (local, loaded offline)."""
+    """The chat model for `backend`; `model` defaults to CyberSecQwen-4B (local, loaded offline).
+
+    `weights` (local only): `int8` quantises the linear layers to int8 weight-only after loading.
+    """
     if backend == "local":
         from agent.llm.local import load_local_model
 
-        return load_local_model(model or DEFAULT_MODEL, device=device)
+        return load_local_model(model or DEFAULT_MODEL, device=device, weights=weights)
     if backend == "openai":
         from agent.llm.openai_compat import OpenAICompatChatModel
 
+        if weights != "model":
+            raise ModelRequestError(
+                f"weights={weights!r} applies to the local backend only: an OpenAI-compatible server "
+                "serves its model as it loaded it"
+            )
         if not base_url:
             raise ModelRequestError("the openai backend needs --base-url (e.g. http://127.0.0.1:8000/v1)")
         return OpenAICompatChatModel(

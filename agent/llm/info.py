@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from pydantic import BaseModel, ConfigDict
+
+WeightsMode = Literal["model", "int8"]
+"""How the local model's weights are held: `model` as stored (in the chosen dtype), or `int8` weight-only
+(linear layers int8 with per-channel scales: half the bytes a decode step reads against bf16)."""
+WEIGHTS_MODES: tuple[WeightsMode, ...] = get_args(WeightsMode)
 
 CPU_WARNING = (
     "running the model on the CPU: expect seconds per token for a 4B model. For usable speed use a GPU, "
@@ -29,8 +36,12 @@ class ModelInfo(BaseModel):
     """Weight dtype (`bfloat16`)."""
     parameters: int
     """Parameter count."""
+    weights: WeightsMode = "model"
+    """`model` (as stored, in `dtype`) or `int8` (int8 weight-only linear layers, per-channel scales)."""
     weight_bytes: int
     """Bytes of weights in memory."""
+    decode_weight_bytes: int
+    """Weight bytes one decode step reads (a looked-up embedding excluded); bandwidth / this = speed bound."""
     device_memory_bytes: int | None
     """Bytes allocated on the accelerator (None on CPU/MPS)."""
     vocab_size: int

@@ -18,8 +18,9 @@ from agent.llm.engine import DecodeEngine, EngineOptions, FinishReason, Generati
 from agent.llm.errors import ModelLoadError, ModelOutputError, ModelRequestError
 from agent.llm.formats import JsonSchemaFormat
 from agent.llm.grammars import GrammarCache
-from agent.llm.info import CPU_WARNING, ModelInfo
+from agent.llm.info import CPU_WARNING, WEIGHTS_MODES, ModelInfo, WeightsMode
 from agent.llm.messages import ChatTurn
+from agent.llm.quant import is_quantized, quantize_int8, weight_footprint
 
 log = logging.getLogger("sleuth.llm")
 
@@ -111,6 +112,7 @@ class LocalRuntime:
     def info(self) -> ModelInfo:
         """What is loaded, where, and how big."""
         params = list(self.model.parameters())
+        footprint = weight_footprint(self.model)
         device = str(self.engine.device)
         memory = torch.cuda.memory_allocated(self.engine.device) if device.startswith("cuda") else None
         return ModelInfo(
@@ -120,8 +122,10 @@ class LocalRuntime:
             device=device,
             accelerator=describe_accelerator(device),
             dtype=str(params[0].dtype).removeprefix("torch."),
-            parameters=sum(p.numel() for p in params),
-            weight_bytes=sum(p.numel() * p.element_size() for p in params),
+            parameters=footprint.parameters,
+            weights="int8" if is_quantized(self.model) else "model",
+            weight_bytes=footprint.resident_bytes,
+            decode_weight_bytes=footprint.streamed_bytes,
             device_memory_bytes=memory,
             vocab_size=self.engine.vocab_size,
             tokenizer_size=len(self.tokenizer),
@@ -141,21 +145,36 @@ def load_runtime(
     dtype: str = "auto",
     fast: bool | None = None,
     max_context: int = 8192,
+    weights: WeightsMode = "model",
 ) -> LocalRuntime:
-    """Load tokenizer and weights from `path`, offline; fast (default on CUDA): static cache, CUDA graphs."""
+    """Load tokenizer and weights from `path`, offline; fast (default on CUDA): static cache, CUDA graphs.
+
+    `weights="int8"` quantises the linear layers to int8 weight-only after loading (`agent.llm.quant`).
+    """
     where = pick_device(device)
     torch_dtype = pick_dtype(where, dtype)
+    if weights not in WEIGHTS_MODES:
+        raise ModelLoadError(f"unknown weights {weights!r} (use one of: {', '.join(WEIGHTS_MODES)})")
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, local_files_only=True)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelLoadError(f"cannot load the model in {path}: {exc}") from exc
     model = model.to(where).eval()  # type: ignore[arg-type]
+    if weights == "int8":
+        layers = quantize_int8(model)
+        log.info("int8 weight-only: %d linear layers quantised", layers)
     on_cuda = where.startswith("cuda")
     use_fast = on_cuda if fast is None else fast
     if max_context < 16:
         raise ModelRequestError(f"max_context must be >= 16, got {max_context}")
-    options = EngineOptions(static_cache=use_fast, compile_step=use_fast and on_cuda, max_context=max_context)
+    compile_step = use_fast and on_cuda
+    options = EngineOptions(
+        static_cache=use_fast,
+        compile_step=compile_step,
+        tune_kernels=compile_step and weights == "int8",  # the dequantisation fuses only when tuned
+        max_context=max_context,
+    )
     if where == "cpu":
         log.warning(CPU_WARNING)
     return LocalRuntime(name=name, path=path, tokenizer=tokenizer, model=model, options=options)

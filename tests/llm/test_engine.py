@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from agent.llm.engine import DecodeEngine, EngineOptions, common_prefix_length
@@ -55,6 +57,35 @@ def test_static_cache_path_matches_the_dynamic_path(tiny_chat: LocalChatModel) -
     static = _run(tiny_chat, _engine(tiny_chat, static_cache=True, max_context=512))
     assert [t for t, _ in static] == [t for t, _ in dynamic]
     assert static[2][1] > 0
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")
+def test_compiled_step_matches_the_dynamic_path_without_recompiling(
+    tiny_chat: LocalChatModel, compiled_graphs: Callable[[], int]
+) -> None:
+    # On the CPU `reduce-overhead` skips CUDA graphs but compiles the same step with inductor (~5-20 s).
+    dynamic = _run(tiny_chat, _engine(tiny_chat))
+    engine = _engine(tiny_chat, static_cache=True, compile_step=True, max_context=256)
+    compiled = []
+    for turns in STEPS:
+        gen = engine.generate(tiny_chat.runtime.render(turns), grammar=None, max_new_tokens=24)
+        compiled.append((gen.token_ids, gen.reused_tokens))
+        assert compiled_graphs() == 1  # compiled by the first call, replayed by the later ones
+    assert [t for t, _ in compiled] == [t for t, _ in dynamic]
+    assert compiled[1][1] > 0 and compiled[2][1] > compiled[1][1]  # later calls reused the prefix
+    assert all(len(t) > 1 for t, _ in compiled)  # the compiled one-token step did run
+
+
+def test_static_cache_rewinds_on_releases_whose_static_layers_cannot_crop(
+    tiny_chat: LocalChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transformers.cache_utils import StaticLayer
+
+    monkeypatch.delattr(StaticLayer, "crop", raising=False)  # as in transformers 5.17, the GPU image's
+    dynamic = _run(tiny_chat, _engine(tiny_chat))
+    static = _run(tiny_chat, _engine(tiny_chat, static_cache=True, max_context=512))
+    assert [t for t, _ in static] == [t for t, _ in dynamic]
+    assert static[1][1] > 0 and static[2][1] > static[1][1]
 
 
 def test_static_cache_refuses_a_prompt_longer_than_its_context(tiny_chat: LocalChatModel) -> None:
