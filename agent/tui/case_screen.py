@@ -43,7 +43,7 @@ class CaseScreen(Screen[None]):
     """One case, from its next question to its report; leaving dismisses it (after pausing, if running)."""
 
     DEFAULT_CSS = """
-        #side { width: 44; }
+        #side { width: 35%; min-width: 30; max-width: 48; }
         #steps { border: round $primary; padding: 0 1; height: auto; }
         #findings { border: round $warning; padding: 0 1; height: 1fr; overflow-y: auto; }
         #main { width: 1fr; }

@@ -12,20 +12,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static, TextArea
+from textual.widgets import Button, Footer, Input, Static, TextArea
 
 from agent.approval import Answer, ApprovalRequest
 from agent.tui.text import args_json, proposal_details, safe
 
 MODAL_CSS = """
     #dialog {
-        width: 100; max-width: 95%; height: auto; max-height: 90%;
+        width: 100; max-width: 95%; height: auto; max-height: 95%;
         border: round $primary; background: $surface; padding: 0 1;
     }
-    #details { height: auto; max-height: 30; }
+    #details { height: auto; max-height: 55vh; }
     .note { color: $error; height: auto; }
     .buttons { height: auto; margin-top: 1; }
-    .buttons Button { margin-right: 1; }
+    .buttons Button { margin-right: 1; min-width: 8; width: auto; }
 """
 
 
@@ -57,12 +57,13 @@ class ApprovalScreen(ModalScreen[Answer | None]):
             if self.request.validation_note:
                 yield Static(safe(f"! {self.request.validation_note}"), classes="note", id="refusal")
             with Horizontal(classes="buttons"):
-                yield Button("Approve (a)", id="approve", variant="success")
-                yield Button("Edit (e)", id="edit", variant="primary")
-                yield Button("Deny (d)", id="deny", variant="error")
-                yield Button("Skip (s)", id="skip")
-                yield Button("Abort (b)", id="abort", variant="warning")
-                yield Button("Evidence (v)", id="evidence")
+                yield Button("Approve", id="approve", variant="success")
+                yield Button("Edit", id="edit", variant="primary")
+                yield Button("Deny", id="deny", variant="error")
+                yield Button("Skip", id="skip")
+                yield Button("Abort", id="abort", variant="warning")
+                yield Button("Evidence", id="evidence")
+        yield Footer()  # a modal has no footer of its own: this one lists the answer keys
 
     def on_mount(self) -> None:
         """Nothing has focus, so a stray Enter answers nothing."""
