@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -12,7 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -20,7 +21,7 @@ from agent.approval import printable
 from agent.case.store import CaseStore
 from agent.session import Backend, RunSpec, Session, open_case, reopen_case
 from agent.tui.case_screen import CaseScreen
-from agent.tui.screens import MODAL_CSS, ErrorScreen
+from agent.tui.screens import MODAL_CSS, Dialog, ErrorScreen
 from agent.tui.text import safe
 from playbooks.library import list_playbooks
 
@@ -57,6 +58,21 @@ class HomeOptions:
         """The case store."""
         return CaseStore(self.case_dir)
 
+    def spec(self, form: NewCase) -> RunSpec:
+        """The run spec of a case opened from the form with these options."""
+        return RunSpec(
+            playbook_path=str(form.playbook.resolve()),
+            target=form.target,
+            inventory=str(form.inventory.resolve()) if form.inventory else None,
+            inputs=form.inputs,
+            backend=resolve_backend(form.backend),
+            model=self.model,
+            base_url=self.base_url,
+            timeout_s=self.timeout_s,
+            trust_new_host_keys=self.trust_new_host_keys,
+            replay_dir=str(self.replay_dir.resolve()) if self.replay_dir else None,
+        )
+
 
 @dataclass(frozen=True)
 class NewCase:
@@ -78,7 +94,7 @@ def resolve_backend(choice: str) -> Backend:
     return "local" if default_model_available() else "guided"
 
 
-class NewCaseScreen(ModalScreen[NewCase | None]):
+class NewCaseScreen(Dialog[NewCase | None]):
     """Playbook, target, inventory, inputs and proposer of a new case."""
 
     DEFAULT_CSS = (
@@ -123,29 +139,24 @@ class NewCaseScreen(ModalScreen[NewCase | None]):
                 yield Button("Open (ctrl+s)", id="submit", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
 
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Buttons run the same actions as the keys."""
-        if event.button.id is not None:
-            await self.run_action(event.button.id)
-
     def action_submit(self) -> None:
         """Check the form; a complete one is the answer, otherwise say what is missing."""
         playbook = self.query_one("#playbook", Select).value
         target = self.query_one("#target", Input).value.strip()
         inventory = self.query_one("#inventory", Input).value.strip()
         if not isinstance(playbook, str):
-            self._error("choose a playbook")
+            self.show_error("choose a playbook")
             return
         if not target:
-            self._error("a target is required (an inventory host or group, or local)")
+            self.show_error("a target is required (an inventory host or group, or local)")
             return
         if inventory and not Path(inventory).is_file():
-            self._error(f"no inventory file {inventory}")
+            self.show_error(f"no inventory file {inventory}")
             return
         try:
             inputs = _inputs(self.query_one("#inputs", Input).value)
         except ValueError as exc:
-            self._error(str(exc))
+            self.show_error(str(exc))
             return
         backend = str(self.query_one("#backend", Select).value)
         self.dismiss(NewCase(Path(playbook), target, Path(inventory) if inventory else None, inputs, backend))
@@ -153,9 +164,6 @@ class NewCaseScreen(ModalScreen[NewCase | None]):
     def action_cancel(self) -> None:
         """Back to the cases."""
         self.dismiss(None)
-
-    def _error(self, message: str) -> None:
-        self.query_one("#error", Static).update(safe(message))
 
 
 class ReportScreen(Screen[None]):
@@ -226,26 +234,9 @@ class HomeScreen(Screen[None]):
         def filled(form: NewCase | None) -> None:
             if form is None:
                 return
-            spec = RunSpec(
-                playbook_path=str(form.playbook.resolve()),
-                target=form.target,
-                inventory=str(form.inventory.resolve()) if form.inventory else None,
-                inputs=form.inputs,
-                backend=resolve_backend(form.backend),
-                model=self.options.model,
-                base_url=self.options.base_url,
-                timeout_s=self.options.timeout_s,
-                trust_new_host_keys=self.options.trust_new_host_keys,
-                replay_dir=str(self.options.replay_dir.resolve()) if self.options.replay_dir else None,
-            )
             self.notify(f"opening a case of {form.playbook.stem} on {form.target}…", markup=False)
-            store, approver = self.options.store, self.options.approver
-            self.run_worker(
-                lambda: open_case(spec, store=store, approver=approver),
-                name=OPEN_WORKER,
-                thread=True,
-                exit_on_error=False,
-            )
+            spec = self.options.spec(form)
+            self._open(lambda store, approver: open_case(spec, store=store, approver=approver))
 
         self.app.push_screen(NewCaseScreen(self.options), filled)
 
@@ -260,13 +251,12 @@ class HomeScreen(Screen[None]):
         if status != "open":
             self.app.push_screen(ReportScreen(self.options.store.case_dir(case_id)))
             return
+        self._open(lambda store, approver: reopen_case(case_id, store=store, approver=approver))
+
+    def _open(self, opener: Callable[[CaseStore, str], Session]) -> None:
+        """Open (or reopen) a case in a worker thread: a local model may load, hosts may be slow."""
         store, approver = self.options.store, self.options.approver
-        self.run_worker(
-            lambda: reopen_case(case_id, store=store, approver=approver),
-            name=OPEN_WORKER,
-            thread=True,
-            exit_on_error=False,
-        )
+        self.run_worker(lambda: opener(store, approver), name=OPEN_WORKER, thread=True, exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A case opened: show it; or say why it could not be (bad playbook, host, inventory, model)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from pydantic import JsonValue
 from rich.text import Text
@@ -29,7 +29,23 @@ MODAL_CSS = """
 """
 
 
-class ApprovalScreen(ModalScreen[Answer | None]):
+ResultT = TypeVar("ResultT")
+
+
+class Dialog(ModalScreen[ResultT]):
+    """A modal whose buttons run the action named by their id (the same as its keys), with an error line."""
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Buttons run the same actions as the keys."""
+        if event.button.id is not None:
+            await self.run_action(event.button.id)
+
+    def show_error(self, message: str) -> None:
+        """Show `message` (untrusted text welcome) in the dialog's `#error` line."""
+        self.query_one("#error", Static).update(safe(message))
+
+
+class ApprovalScreen(Dialog[Answer | None]):
     """One proposal in full; the answer is approve, edit (new args), deny (reason), skip or abort; None
     when the human leaves without answering (the case pauses)."""
 
@@ -68,11 +84,6 @@ class ApprovalScreen(ModalScreen[Answer | None]):
     def on_mount(self) -> None:
         """Nothing has focus, so a stray Enter answers nothing."""
         self.set_focus(None)
-
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Buttons run the same actions as the keys."""
-        if event.button.id is not None:
-            await self.run_action(event.button.id)
 
     def action_evidence(self) -> None:
         """Look at what ran so far before answering (the question stays open)."""
@@ -124,7 +135,7 @@ class ApprovalScreen(ModalScreen[Answer | None]):
         self.app.push_screen(ReasonScreen(prompt, required=False), reasoned)
 
 
-class EditArgsScreen(ModalScreen[dict[str, JsonValue] | None]):
+class EditArgsScreen(Dialog[dict[str, JsonValue] | None]):
     """The complete args as JSON in an editor; saving checks it is a JSON object (the tool's model checks
     the rest, and a refused edit comes back to the approval screen with the reason)."""
 
@@ -149,21 +160,16 @@ class EditArgsScreen(ModalScreen[dict[str, JsonValue] | None]):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
 
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Buttons run the same actions as the keys."""
-        if event.button.id is not None:
-            await self.run_action(event.button.id)
-
     def action_save(self) -> None:
         """Parse the editor's text; a JSON object is the edit, anything else is shown as an error."""
         text = self.query_one("#editor", TextArea).text
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            self._error(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+            self.show_error(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
             return
         if not isinstance(value, dict):
-            self._error(f"the args must be a JSON object, not {type(value).__name__}")
+            self.show_error(f"the args must be a JSON object, not {type(value).__name__}")
             return
         self.dismiss(value)
 
@@ -171,11 +177,8 @@ class EditArgsScreen(ModalScreen[dict[str, JsonValue] | None]):
         """Back to the approval screen, nothing decided."""
         self.dismiss(None)
 
-    def _error(self, message: str) -> None:
-        self.query_one("#error", Static).update(safe(message))
 
-
-class ReasonScreen(ModalScreen[str | None]):
+class ReasonScreen(Dialog[str | None]):
     """One line of text: the reason of a deny (required), skip or abort (optional). None = cancelled."""
 
     DEFAULT_CSS = "ReasonScreen { align: center middle; }" + MODAL_CSS
@@ -199,7 +202,7 @@ class ReasonScreen(ModalScreen[str | None]):
         """Enter: the reason (an empty one only when optional)."""
         reason = event.value.strip()
         if self.required and not reason:
-            self.query_one("#error", Static).update(Text("a reason is required"))
+            self.show_error("a reason is required")
             return
         self.dismiss(reason)
 
@@ -208,7 +211,7 @@ class ReasonScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ErrorScreen(ModalScreen[None]):
+class ErrorScreen(Dialog[None]):
     """A failure the run could not turn into an observation: what happened, and that the case is kept."""
 
     DEFAULT_CSS = "ErrorScreen { align: center middle; }" + MODAL_CSS
@@ -226,10 +229,6 @@ class ErrorScreen(ModalScreen[None]):
             yield Static(safe(self.message), id="message")
             with Horizontal(classes="buttons"):
                 yield Button("Close (enter)", id="close", variant="error")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Close."""
-        self.dismiss(None)
 
     def action_close(self) -> None:
         """Close."""

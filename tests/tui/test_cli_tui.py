@@ -37,6 +37,10 @@ def _replay_args(tmp_path: Path) -> list[str]:
     ]
 
 
+def _env(home: Path) -> dict[str, str]:
+    return {**os.environ, "SLEUTH_HOME": str(home), "TERM": "xterm-256color", "COLUMNS": "140", "LINES": "45"}
+
+
 class Terminal:
     """A child process on a pseudo-terminal: read what it draws, type keys."""
 
@@ -88,14 +92,7 @@ class Terminal:
 
 
 def test_run_on_a_terminal_opens_the_tui_and_every_key_is_a_decision(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "SLEUTH_HOME": str(tmp_path),
-        "TERM": "xterm-256color",
-        "COLUMNS": "140",
-        "LINES": "45",
-    }
-    term = Terminal([*SLEUTH, *_replay_args(tmp_path)], env)
+    term = Terminal([*SLEUTH, *_replay_args(tmp_path)], _env(tmp_path))
     for number in range(1, 6):
         term.read_until(f"step {number}/5".encode())
         term.type("a")
@@ -118,14 +115,7 @@ def test_run_on_a_pipe_asks_on_the_console(tmp_path: Path) -> None:
 
 
 def test_sleuth_tui_opens_the_home_screen_and_q_quits(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "SLEUTH_HOME": str(tmp_path),
-        "TERM": "xterm-256color",
-        "COLUMNS": "140",
-        "LINES": "45",
-    }
-    term = Terminal([*SLEUTH, "tui", "--approver", "erin"], env)
+    term = Terminal([*SLEUTH, "tui", "--approver", "erin"], _env(tmp_path))
     term.read_until(b"approver erin")
     term.read_until(b"New case")
     term.type("q")
