@@ -25,7 +25,7 @@ from agent.tui.bridge import ApprovalRequested, Progressed, RunReported, TuiAppr
 from agent.tui.evidence import EvidenceScreen
 from agent.tui.screens import ApprovalScreen, ErrorScreen
 from agent.tui.text import args_json, safe
-from agent.tui.widgets import ActivityLog, FindingsPanel, StepList
+from agent.tui.widgets import ActivityLog, FindingsPanel, StatusLine, StepList
 
 DRIVE_WORKER = "drive"
 
@@ -48,6 +48,7 @@ class CaseScreen(Screen[None]):
         #findings { border: round $warning; padding: 0 1; height: 1fr; overflow-y: auto; }
         #main { width: 1fr; }
         #activity { border: round $secondary; height: 1fr; }
+        #status { height: 1; padding: 0 1; }
         #report { border: round $success; height: 2fr; display: none; }
         #report.shown { display: block; }
     """
@@ -78,6 +79,7 @@ class CaseScreen(Screen[None]):
                 yield FindingsPanel(Text("none yet", "dim"), id="findings")
             with Vertical(id="main"):
                 yield ActivityLog(id="activity")
+                yield StatusLine(id="status")
                 yield TextArea(id="report", read_only=True, soft_wrap=True)
         yield Footer()
 
@@ -91,6 +93,7 @@ class CaseScreen(Screen[None]):
         self.query_one("#findings", FindingsPanel).border_title = "findings"
         self.activity.border_title = "activity"
         self.activity.note(f"proposer: {ctx.proposer.name}; every call runs only after your answer")
+        self.status.show(self._thinking())
         self.run_worker(self._drive, name=DRIVE_WORKER, thread=True, exit_on_error=False)
 
     def on_unmount(self) -> None:
@@ -99,6 +102,15 @@ class CaseScreen(Screen[None]):
 
     def _drive(self) -> RunOutcome:
         return drive(self.session.ctx, self.approver, self.session.initial)
+
+    @property
+    def status(self) -> StatusLine:
+        """The status line."""
+        return self.query_one("#status", StatusLine)
+
+    def _thinking(self) -> str:
+        who = "the model is" if self.session.ctx.proposer.name == "model" else "the playbook is"
+        return f"{who} preparing the next proposal…"
 
     @property
     def activity(self) -> ActivityLog:
@@ -112,6 +124,7 @@ class CaseScreen(Screen[None]):
         request = message.request
         self.query_one("#steps", StepList).show_current(request.proposal.step_id)
         self.activity.proposal(request)
+        self.status.show("waiting for your answer", "bold cyan")
 
         def answered(answer: Answer | None) -> None:
             if answer is None:
@@ -119,6 +132,11 @@ class CaseScreen(Screen[None]):
             else:
                 detail = args_json(answer.args) if answer.verdict == "edit" else answer.reason
                 self.activity.decision(answer.verdict, detail)
+                p = request.proposal
+                running = answer.verdict in ("approve", "edit")
+                self.status.show(
+                    f"running {p.tool} on {', '.join(p.hosts)}…" if running else self._thinking()
+                )
             if not message.answer.done():
                 message.answer.set_result(answer)
 
@@ -127,6 +145,7 @@ class CaseScreen(Screen[None]):
     def on_run_reported(self, message: RunReported) -> None:
         """A run's rows or error."""
         self.activity.run(message.text, error=message.error)
+        self.status.show(self._thinking())
 
     def on_progressed(self, message: Progressed) -> None:
         """Steps ended, findings or runs were added."""
@@ -155,7 +174,9 @@ class CaseScreen(Screen[None]):
             self._close()
         elif outcome.paused or outcome.state is None:
             self.activity.note(f"paused; continue with: sleuth resume {case.id}", "yellow")
+            self.status.show("paused (q to leave)", "yellow")
         else:
+            self.status.show(f"case {outcome.state.status} (q to leave)", "bold green")
             self.activity.note(f"case {outcome.state.status}; report: {case.dir / 'report.md'}", "bold green")
             report = self.query_one("#report", TextArea)
             report.text = (case.dir / "report.md").read_text(encoding="utf-8")
@@ -167,6 +188,7 @@ class CaseScreen(Screen[None]):
         self.post_message(CaseEnded(None, error))
         case_id = self.session.case.id
         self.activity.note(f"stopped: {type(error).__name__}: {error}", "bold red")
+        self.status.show("stopped", "bold red")
         message = (
             f"{type(error).__name__}: {error}\n\nThe case, its ledger and its evidence are kept as they are. "
             f"After fixing the cause, continue with: sleuth resume {case_id}"
@@ -190,6 +212,7 @@ class CaseScreen(Screen[None]):
         self.leaving = True
         self.approver.close()
         self.activity.note("pausing: the case stops before its next question", "yellow")
+        self.status.show("pausing: the case stops before its next question", "yellow")
 
     @property
     def running(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -111,3 +112,28 @@ class ActivityLog(RichLog):
     def note(self, text: str, style: str = "dim") -> None:
         """Anything else worth a line (case opened, paused, closed)."""
         self.write(safe(text, style))
+
+
+class StatusLine(Static):
+    """What the case is doing now (waiting for you, running a tool, the proposer at work), and since when."""
+
+    def on_mount(self) -> None:
+        """Tick once a second."""
+        self._since = time.monotonic()
+        self._text = "starting"
+        self._style = "dim"
+        self.set_interval(1.0, self._draw)
+        self._draw()
+
+    def show(self, text: str, style: str = "") -> None:
+        """A new state: its clock starts now."""
+        self._since = time.monotonic()
+        self._text = text
+        self._style = style
+        self._draw()
+
+    def _draw(self) -> None:
+        seconds = int(time.monotonic() - self._since)
+        self.update(
+            Text.assemble(safe(self._text, self._style), (f"  {seconds // 60}:{seconds % 60:02d}", "dim"))
+        )

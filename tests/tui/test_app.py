@@ -17,7 +17,7 @@ from agent.runner import drive
 from agent.session import reopen_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen, EditArgsScreen, ErrorScreen, ReasonScreen
-from agent.tui.widgets import FindingsPanel, StepList
+from agent.tui.widgets import FindingsPanel, StatusLine, StepList
 from tests.support.approvers import ScriptedApprover
 from tests.support.scripted_model import ScriptedChatModel, echo_default_call
 from tests.tui.conftest import OpenSession, wait_until
@@ -41,9 +41,12 @@ def test_approving_every_proposal_closes_the_case_and_shows_its_report(open_repl
         async with app.run_test(size=SIZE) as pilot:
             for _ in session.ctx.playbook.steps:
                 await wait_until(pilot, lambda: _asked(app))
+                status = app.screen_stack[-2].query_one("#status", StatusLine)
+                assert str(status.content).startswith("waiting for your answer")
                 await pilot.press("a")
             await wait_until(pilot, lambda: app.outcome is not None)
             await pilot.pause()
+            assert str(app.screen.query_one("#status", StatusLine).content).startswith("case closed")
             report = app.screen.query_one("#report", TextArea)
             assert report.has_class("shown") and report.text.startswith(f"# Case {session.case.id}")
             steps = app.screen.query_one("#steps", StepList)
