@@ -15,6 +15,7 @@ from agent.approval import (
     parse_answer,
     printable,
 )
+from tools.transport.known_hosts import NewHostKey
 
 
 class ConsoleApprover:
@@ -48,6 +49,21 @@ class ConsoleApprover:
         """Print a run's outcome under the decision that allowed it."""
         self._write(f"   {'!' if error else '✓'} {text}\n")
         self.out.flush()
+
+    def confirm_host_key(self, key: NewHostKey) -> bool:
+        """Show a host key seen for the first time; only the answer `yes` pins it."""
+        self._write(
+            f"\n── unknown host key: {key.host} ({key.known_hosts_name}) offers {key.key_type}\n"
+            f"   {key.fingerprint}\n"
+            "   compare it with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub, read over a\n"
+            f"   channel you trust); pinning writes it to {key.known_hosts}\n"
+        )
+        self.out.write("   pin this key and connect? [yes/NO] ")
+        self.out.flush()
+        line = self.stdin.readline()
+        pinned = line.strip().lower() == "yes"
+        self.out.write(f"   → {'pinned' if pinned else 'refused'}\n")
+        return pinned
 
     def ask(self, request: ApprovalRequest) -> Answer:
         """Show the request and read answers until one parses."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from agent.executor import Executor
 from agent.faults import CrashPlan
+from agent.hostkeys import HostKeyGate
 from agent.journal import Journal
 from agent.proposers.base import Analyst, Proposer
 from playbooks.catalogue import Catalogue
@@ -40,3 +41,5 @@ class RunContext:
     """Model analysis of each proposal's evidence (None in guided mode: extractors only)."""
     settings: RunSettings = field(default_factory=RunSettings)
     crash: CrashPlan = field(default_factory=CrashPlan)
+    host_keys: HostKeyGate | None = None
+    """Decides on host keys seen for the first time (None: the executor never connects, e.g. replay)."""

@@ -29,6 +29,7 @@ from agent.case.store import CHECKPOINTS_FILE, Case
 from agent.context import RunContext
 from agent.decisions import AnswerRejectedError, record_decision, recorded_decision, validate_answer
 from agent.graph import build_graph, compile_graph
+from agent.hostkeys import HostKeyConfirmer
 from agent.state import CaseState, Execution, Finding, StepOutcome
 
 STATE_RECORDS = ("CaseState", "Proposal", "Decision", "Execution", "Finding", "StepOutcome")
@@ -109,6 +110,8 @@ def _report_progress(approver: Approver, values: dict[str, Any]) -> None:
 
 def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> RunOutcome:
     """Run (or continue) the case's graph; `initial` None continues from the last checkpoint."""
+    if ctx.host_keys is not None:  # a host key seen for the first time is put to this run's approver
+        ctx.host_keys.confirmer = approver if isinstance(approver, HostKeyConfirmer) else None
     graph = build_graph(total_steps=len(ctx.playbook.steps), proposer_name=ctx.proposer.name)
     config: Any = {"configurable": {"thread_id": ctx.journal.case.id}}
     with checkpointer(ctx.journal.case) as saver:

@@ -22,6 +22,7 @@ from agent.case.store import Case, CaseStore
 from agent.context import RunContext, RunSettings
 from agent.executor import Executor, LiveExecutor, RecordingExecutor, ReplayExecutor
 from agent.faults import CrashPlan
+from agent.hostkeys import HostKeyGate
 from agent.journal import Journal
 from agent.llm.info import WeightsMode
 from agent.proposers.base import Proposer
@@ -115,11 +116,11 @@ class Session:
         self.case.release()
 
 
-def _executor(spec: RunSpec) -> tuple[Executor, Targets | None]:
+def _executor(spec: RunSpec, host_keys: HostKeyGate) -> tuple[Executor, Targets | None]:
     if spec.replay_dir is not None:
         return ReplayExecutor(Path(spec.replay_dir)), None
     inventory = load_inventory(Path(spec.inventory)) if spec.inventory else None
-    targets = Targets(inventory, trust_new_host_keys=spec.trust_new_host_keys)
+    targets = Targets(inventory, trust_new_host_keys=host_keys)
     intel = IntelStore.open(Path(spec.intel_db) if spec.intel_db else data_dir() / "intel.sqlite")
     live: Executor = LiveExecutor(targets, intel=intel, timeout_s=spec.timeout_s)
     if spec.record_dir is not None:
@@ -153,10 +154,12 @@ def _build(
     catalogue = Catalogue.default()
     playbook = load_playbook(Path(spec.playbook_path), catalogue=catalogue)
     inputs = bind_inputs(playbook, spec.inputs)
-    executor, targets = _executor(spec)
+    journal = Journal.load(case)
+    host_keys = HostKeyGate(journal, approver=approver, trust_all=spec.trust_new_host_keys)
+    executor, targets = _executor(spec, host_keys)
     proposer = _proposer(spec, playbook, catalogue, chat_model)
     ctx = RunContext(
-        journal=Journal.load(case),
+        journal=journal,
         playbook=playbook,
         catalogue=catalogue,
         executor=executor,
@@ -165,6 +168,7 @@ def _build(
         approver=approver,
         settings=RunSettings(approval_ttl_s=spec.approval_ttl_s),
         crash=crash,
+        host_keys=host_keys,
     )
     values = _json_inputs(inputs.values)
     initial = CaseState(case_id=case.id, playbook_path=spec.playbook_path, hosts=_hosts(spec), inputs=values)

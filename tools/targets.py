@@ -7,6 +7,7 @@ from types import TracebackType
 from tools.errors import InventoryError
 from tools.inventory import HostProfile, Inventory
 from tools.transport.base import Transport
+from tools.transport.known_hosts import NewKeyTrust
 from tools.transport.local import LocalTransport
 from tools.transport.ssh import SSHPool, SSHTransport
 
@@ -46,7 +47,7 @@ def open_transport(
     *,
     inventory: Inventory | None,
     pool: SSHPool | None = None,
-    trust_new_host_keys: bool = False,
+    trust_new_host_keys: NewKeyTrust = False,
 ) -> Transport:
     """A connected transport for one target; without a pool, the caller must `close()` it."""
     if target == LOCAL:
@@ -63,7 +64,7 @@ def open_transport(
 class Targets:
     """Owns the SSH pool for one command's (or one case's) lifetime and hands out transports."""
 
-    def __init__(self, inventory: Inventory | None, *, trust_new_host_keys: bool = False) -> None:
+    def __init__(self, inventory: Inventory | None, *, trust_new_host_keys: NewKeyTrust = False) -> None:
         self._inventory = inventory
         self._trust = trust_new_host_keys
         self._pool: SSHPool | None = None

@@ -34,6 +34,7 @@ class LedgerKind(StrEnum):
     RESUMED = "resumed"
     NOTE = "note"
     ANALYSIS = "analysis"
+    HOST_KEY = "host_key"
 
 
 class Payload(BaseModel):
@@ -282,11 +283,32 @@ class Analysis(Payload):
     """The model's answer as given (bounded), so a crash never asks the model twice."""
 
 
+class HostKeyDecision(Payload):
+    """A host key seen for the first time during the case, and whether it was pinned, and on whose word."""
+
+    kind = LedgerKind.HOST_KEY
+    host: str
+    """The inventory host."""
+    known_hosts_name: str
+    """The name the key is (or would be) pinned under."""
+    key_type: str
+    """The key's algorithm."""
+    fingerprint: str
+    """Its SHA256 fingerprint."""
+    known_hosts: str
+    """The known_hosts file."""
+    pinned: bool
+    """True when the key was appended to `known_hosts` (the connection then went on)."""
+    by: Literal["flag", "approver", "nobody"]
+    """`flag`: --trust-new-host-key; `approver`: the approver was asked and answered; `nobody`: no one
+    could be asked (the key was refused)."""
+
+
 PAYLOAD_MODELS: dict[LedgerKind, type[Payload]] = {
     model.kind: model
     for model in (
         CaseOpened, Proposal, Decision, ExecutionStarted, ExecutionFinished, FindingRecorded,
-        ReportWritten, CaseClosed, Observation, Refusal, Resumed, Note, Analysis,
+        ReportWritten, CaseClosed, Observation, Refusal, Resumed, Note, Analysis, HostKeyDecision,
     )
 }
 """The payload model of each kind."""

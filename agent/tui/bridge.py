@@ -10,12 +10,15 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
+from typing import Any, TypeVar
 
 from textual.message import Message
 from textual.message_pump import MessagePump
 
 from agent.approval import Answer, ApprovalRequest, ApprovalUnavailableError, Progress
+from tools.transport.known_hosts import NewHostKey
 
+T = TypeVar("T")
 _POLL_S = 0.25  # how often a waiting question checks whether the TUI was closed
 
 
@@ -25,6 +28,15 @@ class ApprovalRequested(Message):
     def __init__(self, request: ApprovalRequest, answer: Future[Answer | None]) -> None:
         super().__init__()
         self.request = request
+        self.answer = answer
+
+
+class HostKeyRequested(Message):
+    """A host offered a key seen for the first time; resolve `answer` with True to pin it."""
+
+    def __init__(self, key: NewHostKey, answer: Future[bool | None]) -> None:
+        super().__init__()
+        self.key = key
         self.answer = answer
 
 
@@ -46,37 +58,48 @@ class Progressed(Message):
 
 
 class TuiApprover:
-    """The runner's approver (also Notified, ProgressShown), answered in the TUI; called from the worker."""
+    """The runner's approver (also Notified, ProgressShown, HostKeyConfirmer), answered in the TUI."""
 
     def __init__(self, target: MessagePump) -> None:
         self.target = target
         self._closed = threading.Event()
-        self._pending: Future[Answer | None] | None = None
+        self._pending: Future[Any] | None = None
         self._lock = threading.Lock()
 
     def ask(self, request: ApprovalRequest) -> Answer:
         """Show `request` in the TUI and block until the human answers; raise when the TUI closes first."""
         answer: Future[Answer | None] = Future()
+        result = self._wait(ApprovalRequested(request, answer), answer)
+        if result is None:
+            raise ApprovalUnavailableError("the question was left without an answer")
+        return result
+
+    def confirm_host_key(self, key: NewHostKey) -> bool:
+        """Ask whether to pin a host key seen for the first time; no answer (TUI closed) refuses it."""
+        answer: Future[bool | None] = Future()
+        try:
+            return self._wait(HostKeyRequested(key, answer), answer) is True
+        except ApprovalUnavailableError:
+            return False
+
+    def _wait(self, message: Message, answer: Future[T | None]) -> T | None:
+        """Post `message` (which carries `answer`) and block until it is resolved or the TUI closes."""
         with self._lock:
             if self._closed.is_set():
                 raise ApprovalUnavailableError("the TUI was closed")
             self._pending = answer
         try:
-            if not self.target.post_message(ApprovalRequested(request, answer)):
+            if not self.target.post_message(message):
                 raise ApprovalUnavailableError("the TUI is closing")
             while True:
                 try:
-                    result = answer.result(timeout=_POLL_S)
-                    break
+                    return answer.result(timeout=_POLL_S)
                 except FutureTimeoutError:
                     if self._closed.is_set():
                         raise ApprovalUnavailableError("the TUI was closed before an answer") from None
         finally:
             with self._lock:
                 self._pending = None
-        if result is None:
-            raise ApprovalUnavailableError("the question was left without an answer")
-        return result
 
     def notify(self, text: str, *, error: bool = False) -> None:
         """Show a run's outcome in the activity log."""

@@ -21,9 +21,9 @@ from agent.approval import Answer, printable
 from agent.runner import RunOutcome, drive
 from agent.session import Session
 from agent.state import Execution
-from agent.tui.bridge import ApprovalRequested, Progressed, RunReported, TuiApprover
+from agent.tui.bridge import ApprovalRequested, HostKeyRequested, Progressed, RunReported, TuiApprover
 from agent.tui.evidence import EvidenceScreen
-from agent.tui.screens import ApprovalScreen, ErrorScreen
+from agent.tui.screens import ApprovalScreen, ErrorScreen, HostKeyScreen
 from agent.tui.text import args_json, safe
 from agent.tui.widgets import ActivityLog, FindingsPanel, StatusLine, StepList
 
@@ -141,6 +141,20 @@ class CaseScreen(Screen[None]):
                 message.answer.set_result(answer)
 
         self.app.push_screen(ApprovalScreen(request, on_evidence=self.action_evidence), answered)
+
+    def on_host_key_requested(self, message: HostKeyRequested) -> None:
+        """A host offered a key seen for the first time: the human pins or refuses it."""
+        key = message.key
+        self.status.show(f"{key.host} offers an unknown host key: pin or refuse", "bold yellow")
+
+        def decided(pinned: bool | None) -> None:
+            verdict = "pinned" if pinned else "refused"
+            self.activity.note(f"host key {key.fingerprint} of {key.host} {verdict}", "yellow")
+            self.status.show(f"{verdict}; connecting to {key.host}…" if pinned else self._thinking())
+            if not message.answer.done():
+                message.answer.set_result(bool(pinned))
+
+        self.app.push_screen(HostKeyScreen(key), decided)
 
     def on_run_reported(self, message: RunReported) -> None:
         """A run's rows or error."""

@@ -15,7 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Static, TextArea
 
 from agent.approval import Answer, ApprovalRequest
-from agent.tui.text import args_json, proposal_details, safe
+from agent.tui.text import args_json, field, proposal_details, safe
+from tools.transport.known_hosts import NewHostKey
 
 MODAL_CSS = """
     #dialog {
@@ -50,6 +51,7 @@ class ApprovalScreen(Dialog[Answer | None]):
     when the human leaves without answering (the case pauses)."""
 
     DEFAULT_CSS = "ApprovalScreen { align: center middle; }" + MODAL_CSS
+    AUTO_FOCUS = ""  # no button has focus: a stray Enter answers nothing
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve", "Approve"),
         Binding("e", "edit", "Edit args"),
@@ -80,10 +82,6 @@ class ApprovalScreen(Dialog[Answer | None]):
                 yield Button("Abort", id="abort", variant="warning")
                 yield Button("Evidence", id="evidence")
         yield Footer()  # a modal has no footer of its own: this one lists the answer keys
-
-    def on_mount(self) -> None:
-        """Nothing has focus, so a stray Enter answers nothing."""
-        self.set_focus(None)
 
     def action_evidence(self) -> None:
         """Look at what ran so far before answering (the question stays open)."""
@@ -209,6 +207,52 @@ class ReasonScreen(Dialog[str | None]):
     def action_cancel(self) -> None:
         """Back without an answer."""
         self.dismiss(None)
+
+
+class HostKeyScreen(Dialog[bool]):
+    """A host key seen for the first time: pin it (p) or refuse it (r, escape). Nothing is focused, so a
+    stray Enter decides nothing; the decision is recorded in the ledger either way."""
+
+    DEFAULT_CSS = "HostKeyScreen { align: center middle; }" + MODAL_CSS
+    AUTO_FOCUS = ""  # no button has focus: a stray Enter decides nothing
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "pin", "Pin the key"),
+        Binding("r,escape", "refuse", "Refuse"),
+    ]
+
+    def __init__(self, key: NewHostKey) -> None:
+        super().__init__()
+        self.key = key
+
+    def compose(self) -> ComposeResult:
+        """The key, what to compare it with, two answers."""
+        k = self.key
+        lines = [
+            Text("Unknown host key", style="bold yellow"),
+            field("host", f"{k.host} ({k.known_hosts_name})"),
+            field("key", k.key_type),
+            field("SHA256", k.fingerprint.removeprefix("SHA256:"), value_style="bold"),
+            field("pin in", str(k.known_hosts)),
+            Text(
+                "Compare it with the host's own fingerprint (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), "
+                "read over a channel you trust. A key you cannot check is a key to refuse.",
+                style="dim",
+            ),
+        ]
+        with Vertical(id="dialog"):
+            yield Static(Text("\n").join(lines), id="hostkey")
+            with Horizontal(classes="buttons"):
+                yield Button("Pin and connect", id="pin", variant="warning")
+                yield Button("Refuse", id="refuse", variant="primary")
+        yield Footer()
+
+    def action_pin(self) -> None:
+        """Pin the key; the connection goes on."""
+        self.dismiss(True)
+
+    def action_refuse(self) -> None:
+        """Refuse the key; the run fails with HostKeyUnknownError (an observation)."""
+        self.dismiss(False)
 
 
 class ErrorScreen(Dialog[None]):

@@ -29,6 +29,7 @@ from tools.errors import (
     InventoryError,
 )
 from tools.inventory import Inventory, load_inventory
+from tools.transport.known_hosts import NewHostKey
 from tools.transport.ssh import CLIENT_SLACK_S, SSHPool, SSHTransport
 
 pytestmark = pytest.mark.sshd
@@ -258,3 +259,31 @@ def test_hosts_without_known_hosts_pin_into_the_data_dir(
     with SSHPool(inventory, trust_new_host_keys=True) as pool:
         pool.transport("box")
     assert (tmp_path / "home" / "known_hosts").read_text().startswith(f"[127.0.0.1]:{shared_sshd.port} ")
+
+
+def test_a_new_key_is_put_to_a_decision_function_which_pins_or_refuses_it(
+    tmp_path: Path, shared_sshd: SshdProcess
+) -> None:
+    known = tmp_path / "known_hosts"
+    inventory = _inventory(tmp_path, shared_sshd, known_hosts=known)
+    offered: list[NewHostKey] = []
+
+    def refuse(key: NewHostKey) -> bool:
+        offered.append(key)
+        return False
+
+    with SSHPool(inventory, trust_new_host_keys=refuse) as pool, pytest.raises(HostKeyUnknownError) as caught:
+        pool.transport("box")
+    assert "refused when asked" in str(caught.value) and not known.exists()
+    (key,) = offered
+    assert key == NewHostKey(
+        host="box",
+        known_hosts_name=f"[127.0.0.1]:{shared_sshd.port}",
+        key_type="ssh-ed25519",
+        fingerprint=shared_sshd.keys.host_fingerprint,
+        known_hosts=known,
+    )
+    with SSHPool(inventory, trust_new_host_keys=lambda k: k.fingerprint == key.fingerprint) as pool:
+        assert pool.transport("box").run(["id", "-u"]).stdout == b"0\n"
+        assert pool.trusted_new_keys() == {"box": key.fingerprint}
+    assert known.read_text() == f"[127.0.0.1]:{shared_sshd.port} {shared_sshd.keys.host_public}\n"

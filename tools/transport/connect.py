@@ -15,7 +15,13 @@ from tools.errors import (
     InventoryError,
 )
 from tools.inventory import HostEntry
-from tools.transport.known_hosts import PinningPolicy, default_known_hosts, fingerprint, load_pinned
+from tools.transport.known_hosts import (
+    NewKeyTrust,
+    PinningPolicy,
+    default_known_hosts,
+    fingerprint,
+    load_pinned,
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ def _load_key(name: str, entry: HostEntry) -> paramiko.PKey | None:
         ) from None
 
 
-def open_connection(name: str, entry: HostEntry, *, trust_new_host_keys: bool) -> Connection:
+def open_connection(name: str, entry: HostEntry, *, trust_new_host_keys: NewKeyTrust) -> Connection:
     """Connect to one inventory host with its pinned key and configured credentials."""
     if entry.key_file is None and not entry.use_agent and not entry.look_for_keys:
         raise InventoryError(f"host {name} has no credentials: set key_file, use_agent or look_for_keys")

@@ -1,8 +1,9 @@
 """Host-key pinning: fingerprints, the known_hosts file, and the policy for a key seen the first time.
 
 Never paramiko's AutoAddPolicy: an unknown key is refused with its fingerprint, unless the
-responder passed --trust-new-host-key, in which case it is appended to the host's known_hosts
-file and reported. A key that differs from a pinned one is always refused (paramiko raises
+responder passed --trust-new-host-key or confirms that very key when asked (a decision function,
+e.g. a prompt in the TUI), in which case it is appended to the host's known_hosts file and
+reported. A key that differs from a pinned one is always refused (paramiko raises
 BadHostKeyException, translated by the connector into HostKeyMismatchError).
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import paramiko
@@ -45,10 +48,32 @@ def load_pinned(client: paramiko.SSHClient, path: Path) -> None:
         raise InventoryError(f"known_hosts file {path} cannot be read: {exc}") from exc
 
 
-class PinningPolicy(paramiko.MissingHostKeyPolicy):
-    """Refuse a host key that is not pinned, or pin it when the responder said to trust new keys."""
+@dataclass(frozen=True)
+class NewHostKey:
+    """A key offered by a host that has none pinned: what a human compares before trusting it."""
 
-    def __init__(self, *, host: str, path: Path, trust_new: bool) -> None:
+    host: str
+    """The inventory host name."""
+    known_hosts_name: str
+    """The name the key is pinned under (`addr` or `[addr]:port`)."""
+    key_type: str
+    """The key's algorithm (ssh-ed25519, ecdsa-sha2-nistp256, ...)."""
+    fingerprint: str
+    """SHA256 fingerprint, as `ssh-keygen -lf` prints it."""
+    known_hosts: Path
+    """The file it would be pinned in."""
+
+
+NewKeyTrust = bool | Callable[[NewHostKey], bool]
+"""Whether to pin a key seen for the first time: never (False), always (True, --trust-new-host-key),
+or as a decision function answers for that very key (it may ask a human; it must not return True
+without a decision on record)."""
+
+
+class PinningPolicy(paramiko.MissingHostKeyPolicy):
+    """Refuse a host key that is not pinned, or pin it when trusted (by flag, or by a decision on it)."""
+
+    def __init__(self, *, host: str, path: Path, trust_new: NewKeyTrust) -> None:
         self.host = host
         self.path = path
         self.trust_new = trust_new
@@ -57,12 +82,18 @@ class PinningPolicy(paramiko.MissingHostKeyPolicy):
     def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
         """Called by paramiko when no key is pinned for `hostname`: raise, or append and record."""
         seen = fingerprint(key)
-        if not self.trust_new:
+        offered = NewHostKey(self.host, hostname, key.get_name(), seen, self.path)
+        asked = callable(self.trust_new)
+        if not (self.trust_new(offered) if callable(self.trust_new) else self.trust_new):
+            then = (
+                "not pinned: refused when asked, or no one could be asked (--trust-new-host-key pins it)"
+                if asked
+                else "rerun with --trust-new-host-key to pin it"
+            )
             raise HostKeyUnknownError(
                 f"host {self.host} ({hostname}) offered a {key.get_name()} key {seen} that is not "
                 f"pinned in {self.path}. Check it against the host's own fingerprint "
-                "(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub, read over a channel you trust), then "
-                "rerun with --trust-new-host-key to pin it.",
+                f"(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub, read over a channel you trust); {then}.",
                 fingerprint=seen,
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from tools.transport.allowlist import check_argv, is_allowlisted_program
 from tools.transport.base import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, CommandOutput
 from tools.transport.channel import read_channel
 from tools.transport.connect import Connection, open_connection
+from tools.transport.known_hosts import NewKeyTrust
 from tools.transport.outcome import finish
 
 TIMEOUT_EXITS = frozenset({124, 137})
@@ -43,7 +44,7 @@ class SSHTransport:
     """One inventory host reached over SSH; the connection is opened once and reused."""
 
     def __init__(
-        self, name: str, entry: HostEntry, *, trust_new_host_keys: bool = False, pooled: bool = True
+        self, name: str, entry: HostEntry, *, trust_new_host_keys: NewKeyTrust = False, pooled: bool = True
     ) -> None:
         self._name = name
         self._pooled = pooled
@@ -199,7 +200,7 @@ class SSHTransport:
 class SSHPool:
     """Owns one SSHTransport (and so one SSH connection) per host for a command's or a case's lifetime."""
 
-    def __init__(self, inventory: Inventory, *, trust_new_host_keys: bool = False) -> None:
+    def __init__(self, inventory: Inventory, *, trust_new_host_keys: NewKeyTrust = False) -> None:
         self._inventory = inventory
         self._trust = trust_new_host_keys
         self._lock = threading.Lock()
