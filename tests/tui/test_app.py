@@ -39,6 +39,10 @@ def test_approving_every_proposal_closes_the_case_and_shows_its_report(open_repl
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: _asked(app))
+            first = app.screen
+            await pilot.press("enter", "space")  # no button has focus: a stray key answers nothing
+            assert app.screen is first and "decision" not in [e["kind"] for e in _ledger(session.case.dir)]
             for _ in session.ctx.playbook.steps:
                 await wait_until(pilot, lambda: _asked(app))
                 status = app.screen_stack[-2].query_one("#status", StatusLine)
