@@ -15,7 +15,7 @@ from agent.approval import printable
 from agent.case.errors import CaseError
 from agent.case.evidence import EvidenceStore
 from agent.case.ledger import iter_entries
-from agent.case.payloads import Analysis, LedgerKind
+from agent.case.payloads import Analysis, HostKeyDecision, LedgerKind
 from agent.case.payloads import Decision as DecisionEntry
 from agent.case.payloads import Proposal as ProposalEntry
 from agent.executor import result_cells
@@ -61,6 +61,20 @@ class TimelineEvent(BaseModel):
     evidence_sha256: str
 
 
+class HostKeyRecord(BaseModel):
+    """A host key seen for the first time during the case: pinned or refused, on whose word."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: str
+    fingerprint: str
+    key_type: str
+    pinned: bool
+    by: str
+    actor: str
+    ledger_seq: int
+
+
 class Report(BaseModel):
     """The whole report, as written to report.json."""
 
@@ -79,6 +93,8 @@ class Report(BaseModel):
     timeline: list[TimelineEvent]
     steps: list[StepRecord]
     outcomes: list[StepOutcome]
+    host_keys: list[HostKeyRecord] = []
+    """Host keys first seen during the case (the connections' trust), in ledger order."""
 
 
 def _step_records(case_dir: Path, state: CaseState) -> list[StepRecord]:
@@ -116,6 +132,25 @@ def _step_records(case_dir: Path, state: CaseState) -> list[StepRecord]:
             )
         )
     return records
+
+
+def _host_keys(case_dir: Path) -> list[HostKeyRecord]:
+    out = []
+    for entry in iter_entries(case_dir / "ledger.jsonl"):
+        if entry.kind == LedgerKind.HOST_KEY:
+            d = HostKeyDecision.model_validate(entry.data)
+            out.append(
+                HostKeyRecord(
+                    host=d.host,
+                    fingerprint=d.fingerprint,
+                    key_type=d.key_type,
+                    pinned=d.pinned,
+                    by=d.by,
+                    actor=entry.actor,
+                    ledger_seq=entry.seq,
+                )
+            )
+    return out
 
 
 def _summary(playbook: Playbook, state: CaseState) -> str:
@@ -165,6 +200,7 @@ def build_report(case_dir: Path, playbook: Playbook, state: CaseState) -> Report
         timeline=timeline,
         steps=_step_records(case_dir, state),
         outcomes=list(state.outcomes),
+        host_keys=_host_keys(case_dir),
     )
 
 
@@ -243,6 +279,14 @@ def render_markdown(report: Report) -> str:
             out.append(f"  - model analysis: {_cell(s.analysis)}")
     skipped = [o for o in report.outcomes if o.status == "condition_false"]
     out += [f"- **{o.step_id}** skipped: {o.note}" for o in skipped]
+    if report.host_keys:
+        out += ["", "## Host keys first seen during the case", ""]
+        how = {"flag": "--trust-new-host-key", "approver": "the approver, asked", "nobody": "no one to ask"}
+        out += [
+            f"- {k.host}: {k.key_type} `{k.fingerprint}` **{'pinned' if k.pinned else 'refused'}** "
+            f"({how.get(k.by, k.by)}: {k.actor}, ledger #{k.ledger_seq})"
+            for k in report.host_keys
+        ]
     # Values come from hosts under investigation: no control or bidi characters reach a viewer.
     return "\n".join(printable(line) for line in "\n".join(out).split("\n")) + "\n"
 

@@ -4,6 +4,7 @@ only on an explicit yes, and every decision, refusals and --trust-new-host-key i
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 
@@ -86,6 +87,13 @@ def test_the_tui_asks_refused_keys_stay_unpinned_and_a_pinned_key_lets_the_run_g
         ("alice", True, "approver"),
     ]
     assert {d["fingerprint"] for _, d in decisions} == {fingerprint.group(0)}
+    report = json.loads((session.case.dir / "report.json").read_text())
+    assert [(k["pinned"], k["by"], k["actor"]) for k in report["host_keys"]] == [
+        (False, "approver", "alice"),
+        (True, "approver", "alice"),
+    ]
+    md = (session.case.dir / "report.md").read_text()
+    assert "## Host keys first seen during the case" in md and "**refused**" in md and "**pinned**" in md
     assert verify(session.case.dir).ok
 
 
