@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.suggester import SuggestFromList
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -24,6 +25,8 @@ from agent.tui.case_screen import CaseScreen
 from agent.tui.screens import MODAL_CSS, Dialog, ErrorScreen
 from agent.tui.text import safe
 from playbooks.library import list_playbooks
+from tools.errors import InventoryError
+from tools.inventory import load_inventory
 
 OPEN_WORKER = "open-case"
 BACKENDS: dict[str, Backend] = {"guided": "guided", "local": "local", "openai": "openai"}
@@ -119,8 +122,13 @@ class NewCaseScreen(Dialog[NewCase | None]):
             yield Static(Text("New case", style="bold"))
             yield Label("Playbook")
             yield Select(choices, id="playbook", prompt="choose a playbook")
-            yield Label("Target: an inventory host or group, or local")
-            yield Input(id="target", placeholder="e.g. sandbox-01")
+            yield Label("Target: an inventory host or group, or local (→ completes)")
+            names = _target_names(inventory)
+            yield Input(
+                id="target",
+                placeholder=", ".join(names[:4]) + (" …" if len(names) > 4 else ""),
+                suggester=SuggestFromList(names, case_sensitive=True),
+            )
             yield Label("Inventory")
             yield Input(
                 str(inventory) if inventory else "", id="inventory", placeholder="inventory YAML path"
@@ -277,6 +285,18 @@ def _title(path: Path) -> str:
         return "(unreadable: see sleuth playbook lint)"
     title = doc.get("title") if isinstance(doc, dict) else None
     return str(title) if title else "(no title)"
+
+
+def _target_names(inventory: Path | None) -> list[str]:
+    """What a target can be: `local`, then the inventory's groups and hosts (none when it cannot be read)."""
+    names = ["local"]
+    if inventory is not None:
+        try:
+            known = load_inventory(inventory)
+        except InventoryError:
+            return names
+        names += [*known.groups(), *known.hosts]
+    return names
 
 
 def _inputs(text: str) -> dict[str, str]:

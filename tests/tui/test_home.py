@@ -52,7 +52,10 @@ def test_a_case_opened_from_the_form_pauses_resumes_from_the_list_and_shows_its_
             await pilot.press("ctrl+s")
             assert "choose a playbook" in str(form.query_one("#error", Static).content)
             form.query_one("#playbook", Select).value = str(find_playbook("linux.ssh.bruteforce"))
-            form.query_one("#target", Input).value = HOST
+            target = form.query_one("#target", Input)
+            target.focus()
+            await pilot.press("s", "right")  # the inventory's host names complete
+            assert target.value == HOST
             form.query_one("#inputs", Input).value = "since"
             await pilot.press("ctrl+s")
             assert "'since' is not K=V" in str(form.query_one("#error", Static).content)
