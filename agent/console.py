@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from agent.approval import (
@@ -64,6 +66,18 @@ class ConsoleApprover:
         pinned = line.strip().lower() == "yes"
         self.out.write(f"   → {'pinned' if pinned else 'refused'}\n")
         return pinned
+
+    def ask_passphrase(self, host: str, key_file: Path, attempt: int) -> str | None:
+        """Read the passphrase of an encrypted key: without echo on a terminal, else one line of stdin."""
+        again = " (the last one was wrong)" if attempt > 1 else ""
+        prompt = f"   passphrase of {key_file} for {host}{again}: "
+        if self.stdin.isatty():
+            return getpass.getpass(printable(prompt), stream=self.out) or None
+        self._write(prompt)
+        self.out.flush()
+        line = self.stdin.readline()
+        self.out.write("\n")
+        return line.rstrip("\r\n") or None
 
     def ask(self, request: ApprovalRequest) -> Answer:
         """Show the request and read answers until one parses."""

@@ -8,6 +8,7 @@ from agent.executor import Executor
 from agent.faults import CrashPlan
 from agent.hostkeys import HostKeyGate
 from agent.journal import Journal
+from agent.passphrases import PassphraseGate
 from agent.proposers.base import Analyst, Proposer
 from playbooks.catalogue import Catalogue
 from playbooks.schema import Playbook
@@ -43,3 +44,5 @@ class RunContext:
     crash: CrashPlan = field(default_factory=CrashPlan)
     host_keys: HostKeyGate | None = None
     """Decides on host keys seen for the first time (None: the executor never connects, e.g. replay)."""
+    passphrases: PassphraseGate | None = None
+    """Gives the passphrases of encrypted private keys (None: the executor never connects)."""

@@ -30,6 +30,7 @@ from agent.context import RunContext
 from agent.decisions import AnswerRejectedError, record_decision, recorded_decision, validate_answer
 from agent.graph import build_graph, compile_graph
 from agent.hostkeys import HostKeyConfirmer
+from agent.passphrases import PassphraseAsker
 from agent.state import CaseState, Execution, Finding, StepOutcome
 
 STATE_RECORDS = ("CaseState", "Proposal", "Decision", "Execution", "Finding", "StepOutcome")
@@ -112,6 +113,8 @@ def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> Run
     """Run (or continue) the case's graph; `initial` None continues from the last checkpoint."""
     if ctx.host_keys is not None:  # a host key seen for the first time is put to this run's approver
         ctx.host_keys.confirmer = approver if isinstance(approver, HostKeyConfirmer) else None
+    if ctx.passphrases is not None:
+        ctx.passphrases.asker = approver if isinstance(approver, PassphraseAsker) else None
     graph = build_graph(total_steps=len(ctx.playbook.steps), proposer_name=ctx.proposer.name)
     config: Any = {"configurable": {"thread_id": ctx.journal.case.id}}
     with checkpointer(ctx.journal.case) as saver:

@@ -7,6 +7,7 @@ from types import TracebackType
 from tools.errors import InventoryError
 from tools.inventory import HostProfile, Inventory
 from tools.transport.base import Transport
+from tools.transport.connect import KeyUnlock
 from tools.transport.known_hosts import NewKeyTrust
 from tools.transport.local import LocalTransport
 from tools.transport.ssh import SSHPool, SSHTransport
@@ -64,9 +65,16 @@ def open_transport(
 class Targets:
     """Owns the SSH pool for one command's (or one case's) lifetime and hands out transports."""
 
-    def __init__(self, inventory: Inventory | None, *, trust_new_host_keys: NewKeyTrust = False) -> None:
+    def __init__(
+        self,
+        inventory: Inventory | None,
+        *,
+        trust_new_host_keys: NewKeyTrust = False,
+        unlock_key: KeyUnlock | None = None,
+    ) -> None:
         self._inventory = inventory
         self._trust = trust_new_host_keys
+        self._unlock = unlock_key
         self._pool: SSHPool | None = None
         self._local: LocalTransport | None = None
 
@@ -82,7 +90,7 @@ class Targets:
             return self._local
         inventory = _need_inventory(target, self._inventory)
         if self._pool is None:
-            self._pool = SSHPool(inventory, trust_new_host_keys=self._trust)
+            self._pool = SSHPool(inventory, trust_new_host_keys=self._trust, unlock_key=self._unlock)
         return open_transport(target, inventory=inventory, pool=self._pool)
 
     def profile(self, target: str) -> HostProfile:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
+from pathlib import Path
 from typing import Any, TypeVar
 
 from textual.message import Message
@@ -37,6 +38,17 @@ class HostKeyRequested(Message):
     def __init__(self, key: NewHostKey, answer: Future[bool | None]) -> None:
         super().__init__()
         self.key = key
+        self.answer = answer
+
+
+class PassphraseRequested(Message):
+    """An encrypted private key needs its passphrase; resolve `answer` with it (None gives up)."""
+
+    def __init__(self, host: str, key_file: Path, attempt: int, answer: Future[str | None]) -> None:
+        super().__init__()
+        self.host = host
+        self.key_file = key_file
+        self.attempt = attempt
         self.answer = answer
 
 
@@ -81,6 +93,14 @@ class TuiApprover:
             return self._wait(HostKeyRequested(key, answer), answer) is True
         except ApprovalUnavailableError:
             return False
+
+    def ask_passphrase(self, host: str, key_file: Path, attempt: int) -> str | None:
+        """Ask for the passphrase of an encrypted key; no answer (TUI closed) gives up."""
+        answer: Future[str | None] = Future()
+        try:
+            return self._wait(PassphraseRequested(host, key_file, attempt, answer), answer)
+        except ApprovalUnavailableError:
+            return None
 
     def _wait(self, message: Message, answer: Future[T | None]) -> T | None:
         """Post `message` (which carries `answer`) and block until it is resolved or the TUI closes."""

@@ -21,9 +21,16 @@ from agent.approval import Answer, printable
 from agent.runner import RunOutcome, drive
 from agent.session import Session
 from agent.state import Execution
-from agent.tui.bridge import ApprovalRequested, HostKeyRequested, Progressed, RunReported, TuiApprover
+from agent.tui.bridge import (
+    ApprovalRequested,
+    HostKeyRequested,
+    PassphraseRequested,
+    Progressed,
+    RunReported,
+    TuiApprover,
+)
 from agent.tui.evidence import EvidenceScreen
-from agent.tui.screens import ApprovalScreen, ErrorScreen, HostKeyScreen
+from agent.tui.screens import ApprovalScreen, ErrorScreen, HostKeyScreen, PassphraseScreen
 from agent.tui.text import args_json, safe
 from agent.tui.widgets import ActivityLog, FindingsPanel, StatusLine, StepList
 
@@ -155,6 +162,19 @@ class CaseScreen(Screen[None]):
                 message.answer.set_result(bool(pinned))
 
         self.app.push_screen(HostKeyScreen(key), decided)
+
+    def on_passphrase_requested(self, message: PassphraseRequested) -> None:
+        """An encrypted private key needs its passphrase."""
+        self.status.show(f"the key for {message.host} needs its passphrase", "bold yellow")
+
+        def given(passphrase: str | None) -> None:
+            # Only whether one was given is shown: the passphrase itself goes to the worker, nowhere else.
+            self.activity.note(f"passphrase of {message.key_file} {'given' if passphrase else 'not given'}")
+            self.status.show(f"connecting to {message.host}…" if passphrase else self._thinking())
+            if not message.answer.done():
+                message.answer.set_result(passphrase)
+
+        self.app.push_screen(PassphraseScreen(message.host, message.key_file, message.attempt), given)
 
     def on_run_reported(self, message: RunReported) -> None:
         """A run's rows or error."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from pydantic import JsonValue
@@ -253,6 +254,35 @@ class HostKeyScreen(Dialog[bool]):
     def action_refuse(self) -> None:
         """Refuse the key; the run fails with HostKeyUnknownError (an observation)."""
         self.dismiss(False)
+
+
+class PassphraseScreen(Dialog[str | None]):
+    """An encrypted private key's passphrase, typed hidden; kept in memory for the case, never written."""
+
+    DEFAULT_CSS = "PassphraseScreen { align: center middle; }" + MODAL_CSS
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Give up")]
+
+    def __init__(self, host: str, key_file: Path, attempt: int) -> None:
+        super().__init__()
+        self.host = host
+        self.key_file = key_file
+        self.attempt = attempt
+
+    def compose(self) -> ComposeResult:
+        """Which key, for which host; the hidden input."""
+        again = "  (the last one was wrong)" if self.attempt > 1 else ""
+        with Vertical(id="dialog"):
+            yield Static(Text.assemble(("Passphrase of ", "bold"), safe(str(self.key_file)), (again, "red")))
+            yield Static(safe(f"to connect to {self.host}; kept in memory for this case, never recorded"))
+            yield Input(id="passphrase", password=True, placeholder="passphrase, then Enter (esc: give up)")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: the passphrase (empty: give up)."""
+        self.dismiss(event.value or None)
+
+    def action_cancel(self) -> None:
+        """Give up: the run fails with AuthFailedError (an observation)."""
+        self.dismiss(None)
 
 
 class ErrorScreen(Dialog[None]):

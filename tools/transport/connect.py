@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,15 @@ class Connection:
     trusted_new_key: str | None
 
 
-def _load_key(name: str, entry: HostEntry) -> paramiko.PKey | None:
+KeyUnlock = Callable[[str, Path, int], str | None]
+"""Gives the passphrase of an encrypted private key: called with the host, the key file and the attempt
+(1, 2, 3: a later attempt means the previous passphrase was wrong); None gives up. The passphrase is
+used to decrypt the key in memory and is never logged or put in an error."""
+
+UNLOCK_ATTEMPTS = 3
+
+
+def _load_key(name: str, entry: HostEntry, unlock: KeyUnlock | None) -> paramiko.PKey | None:
     if entry.key_file is None:
         return None
     try:
@@ -44,10 +53,12 @@ def _load_key(name: str, entry: HostEntry) -> paramiko.PKey | None:
             raise InventoryError(
                 f"key file {entry.key_file} of host {name} is not a private key paramiko can read: {exc}"
             ) from None
-        raise AuthFailedError(
-            f"key file {entry.key_file} of host {name} is encrypted and no passphrase is configured: "
-            "load it into an ssh-agent and set use_agent: true, or use an unencrypted key"
-        ) from None
+        if unlock is None:
+            raise AuthFailedError(
+                f"key file {entry.key_file} of host {name} is encrypted and no passphrase can be asked "
+                "for here: load it into an ssh-agent and set use_agent: true, or use an unencrypted key"
+            ) from None
+        return _unlock_key(name, Path(entry.key_file), unlock)
     except OSError as exc:
         raise InventoryError(
             f"key file {entry.key_file} of host {name} cannot be read: {exc.strerror}"
@@ -58,13 +69,29 @@ def _load_key(name: str, entry: HostEntry) -> paramiko.PKey | None:
         ) from None
 
 
-def open_connection(name: str, entry: HostEntry, *, trust_new_host_keys: NewKeyTrust) -> Connection:
+def _unlock_key(name: str, path: Path, unlock: KeyUnlock) -> paramiko.PKey:
+    """Decrypt an encrypted key with passphrases from `unlock` (a wrong one is asked again, up to 3 times)."""
+    for attempt in range(1, UNLOCK_ATTEMPTS + 1):
+        passphrase = unlock(name, path, attempt)
+        if passphrase is None:
+            raise AuthFailedError(f"key file {path} of host {name} is encrypted and no passphrase was given")
+        try:
+            # paramiko annotates the passphrase as str, but its cryptography backend only takes bytes.
+            return paramiko.PKey.from_path(path, passphrase.encode("utf-8"))  # type: ignore[arg-type]
+        except (ValueError, paramiko.SSHException):  # a wrong passphrase (the messages vary by key format)
+            continue
+    raise AuthFailedError(f"key file {path} of host {name}: wrong passphrase {UNLOCK_ATTEMPTS} times")
+
+
+def open_connection(
+    name: str, entry: HostEntry, *, trust_new_host_keys: NewKeyTrust, unlock_key: KeyUnlock | None = None
+) -> Connection:
     """Connect to one inventory host with its pinned key and configured credentials."""
     if entry.key_file is None and not entry.use_agent and not entry.look_for_keys:
         raise InventoryError(f"host {name} has no credentials: set key_file, use_agent or look_for_keys")
     where = f"{entry.user}@{entry.address}:{entry.port} (host {name})"
     known = Path(entry.known_hosts) if entry.known_hosts else default_known_hosts()
-    pkey = _load_key(name, entry)
+    pkey = _load_key(name, entry, unlock_key)
     client = paramiko.SSHClient()
     load_pinned(client, known)
     policy = PinningPolicy(host=name, path=known, trust_new=trust_new_host_keys)

@@ -23,7 +23,7 @@ from tools.inventory import HostEntry, Inventory
 from tools.transport.allowlist import check_argv, is_allowlisted_program
 from tools.transport.base import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, CommandOutput
 from tools.transport.channel import read_channel
-from tools.transport.connect import Connection, open_connection
+from tools.transport.connect import Connection, KeyUnlock, open_connection
 from tools.transport.known_hosts import NewKeyTrust
 from tools.transport.outcome import finish
 
@@ -44,12 +44,19 @@ class SSHTransport:
     """One inventory host reached over SSH; the connection is opened once and reused."""
 
     def __init__(
-        self, name: str, entry: HostEntry, *, trust_new_host_keys: NewKeyTrust = False, pooled: bool = True
+        self,
+        name: str,
+        entry: HostEntry,
+        *,
+        trust_new_host_keys: NewKeyTrust = False,
+        unlock_key: KeyUnlock | None = None,
+        pooled: bool = True,
     ) -> None:
         self._name = name
         self._pooled = pooled
         self._entry = entry
         self._trust = trust_new_host_keys
+        self._unlock = unlock_key
         self._lock = threading.Lock()
         self._connection: Connection | None = None
         self._which: dict[str, bool] = {}
@@ -83,7 +90,9 @@ class SSHTransport:
             if current is not None:
                 current.client.close()
                 self._connection = None
-            connection = open_connection(self._name, self._entry, trust_new_host_keys=self._trust)
+            connection = open_connection(
+                self._name, self._entry, trust_new_host_keys=self._trust, unlock_key=self._unlock
+            )
             self._connection = connection
             self.connections_opened += 1
             if connection.trusted_new_key:
@@ -200,9 +209,16 @@ class SSHTransport:
 class SSHPool:
     """Owns one SSHTransport (and so one SSH connection) per host for a command's or a case's lifetime."""
 
-    def __init__(self, inventory: Inventory, *, trust_new_host_keys: NewKeyTrust = False) -> None:
+    def __init__(
+        self,
+        inventory: Inventory,
+        *,
+        trust_new_host_keys: NewKeyTrust = False,
+        unlock_key: KeyUnlock | None = None,
+    ) -> None:
         self._inventory = inventory
         self._trust = trust_new_host_keys
+        self._unlock = unlock_key
         self._lock = threading.Lock()
         self._transports: dict[str, SSHTransport] = {}
 
@@ -212,7 +228,9 @@ class SSHPool:
         with self._lock:
             transport = self._transports.get(host_name)
             if transport is None:
-                transport = SSHTransport(host_name, entry, trust_new_host_keys=self._trust)
+                transport = SSHTransport(
+                    host_name, entry, trust_new_host_keys=self._trust, unlock_key=self._unlock
+                )
                 self._transports[host_name] = transport
         # Connect outside the pool lock: one slow host must not hold up the others.
         transport.connect()
