@@ -133,6 +133,31 @@ def test_encrypted_key_without_passphrase_says_so(tmp_path: Path, shared_sshd: S
     assert "s3cret" not in str(caught.value)
 
 
+def test_an_encrypted_key_is_unlocked_by_the_function_given_and_wrong_passphrases_are_asked_again(
+    tmp_path: Path, shared_sshd: SshdProcess
+) -> None:
+    locked = ssh_keygen(tmp_path / "locked", passphrase="s3cret-passphrase")
+    inventory = _inventory(tmp_path, shared_sshd, key_file=locked)
+    attempts: list[int] = []
+
+    def wrong(host: str, key_file: Path, attempt: int) -> str:
+        attempts.append(attempt)
+        assert (host, key_file) == ("box", locked)
+        return f"guess-{attempt}"
+
+    with SSHPool(inventory, unlock_key=wrong) as pool, pytest.raises(AuthFailedError) as caught:
+        pool.transport("box")
+    assert attempts == [1, 2, 3] and "wrong passphrase 3 times" in str(caught.value)
+    assert "guess" not in str(caught.value)
+    # The right one decrypts it: the connection then gets as far as the server, which does not know this key.
+    with (
+        SSHPool(inventory, unlock_key=lambda *_: "s3cret-passphrase") as pool,
+        pytest.raises(AuthFailedError) as c2,
+    ):
+        pool.transport("box")
+    assert "passphrase" not in str(c2.value) and "s3cret" not in str(c2.value)
+
+
 def test_missing_key_file_is_an_inventory_error(tmp_path: Path, shared_sshd: SshdProcess) -> None:
     inventory = _inventory(tmp_path, shared_sshd, key_file=tmp_path / "nope")
     with SSHPool(inventory) as pool, pytest.raises(InventoryError, match="cannot be read"):
