@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from agent.credentials import CredentialPrompts
 from agent.executor import Executor
 from agent.faults import CrashPlan
-from agent.hostkeys import HostKeyGate
 from agent.journal import Journal
-from agent.passphrases import PassphraseGate
 from agent.proposers.base import Analyst, Proposer
 from playbooks.catalogue import Catalogue
 from playbooks.schema import Playbook
@@ -42,7 +41,6 @@ class RunContext:
     """Model analysis of each proposal's evidence (None in guided mode: extractors only)."""
     settings: RunSettings = field(default_factory=RunSettings)
     crash: CrashPlan = field(default_factory=CrashPlan)
-    host_keys: HostKeyGate | None = None
-    """Decides on host keys seen for the first time (None: the executor never connects, e.g. replay)."""
-    passphrases: PassphraseGate | None = None
-    """Gives the passphrases of encrypted private keys (None: the executor never connects)."""
+    credentials: CredentialPrompts | None = None
+    """Host keys seen for the first time, key passphrases: asked of the run's approver (None: the executor
+    never connects, e.g. replay)."""

@@ -29,8 +29,6 @@ from agent.case.store import CHECKPOINTS_FILE, Case
 from agent.context import RunContext
 from agent.decisions import AnswerRejectedError, record_decision, recorded_decision, validate_answer
 from agent.graph import build_graph, compile_graph
-from agent.hostkeys import HostKeyConfirmer
-from agent.passphrases import PassphraseAsker
 from agent.state import CaseState, Execution, Finding, StepOutcome
 
 STATE_RECORDS = ("CaseState", "Proposal", "Decision", "Execution", "Finding", "StepOutcome")
@@ -111,10 +109,8 @@ def _report_progress(approver: Approver, values: dict[str, Any]) -> None:
 
 def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> RunOutcome:
     """Run (or continue) the case's graph; `initial` None continues from the last checkpoint."""
-    if ctx.host_keys is not None:  # a host key seen for the first time is put to this run's approver
-        ctx.host_keys.confirmer = approver if isinstance(approver, HostKeyConfirmer) else None
-    if ctx.passphrases is not None:
-        ctx.passphrases.asker = approver if isinstance(approver, PassphraseAsker) else None
+    if ctx.credentials is not None:  # host keys and passphrases the tools need are asked of this approver
+        ctx.credentials.approver = approver
     graph = build_graph(total_steps=len(ctx.playbook.steps), proposer_name=ctx.proposer.name)
     config: Any = {"configurable": {"thread_id": ctx.journal.case.id}}
     with checkpointer(ctx.journal.case) as saver:
@@ -126,12 +122,7 @@ def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> Run
         before = CaseState.model_validate(snapshot.values) if snapshot.values else None
         shown = {(e.proposal_id, e.host, e.item) for e in before.executions} if before else set()
         if before is not None:
-            progress = {
-                "outcomes": before.outcomes,
-                "findings": before.findings,
-                "executions": before.executions,
-            }
-            _report_progress(approver, progress)
+            _report_progress(approver, dict(before))
         while True:
             for update in app.stream(payload, config, context=ctx, durability="sync", stream_mode="updates"):
                 for node, values in update.items():

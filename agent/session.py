@@ -20,12 +20,11 @@ from agent.case.fsutil import atomic_write
 from agent.case.payloads import Resumed
 from agent.case.store import Case, CaseStore
 from agent.context import RunContext, RunSettings
+from agent.credentials import CredentialPrompts
 from agent.executor import Executor, LiveExecutor, RecordingExecutor, ReplayExecutor
 from agent.faults import CrashPlan
-from agent.hostkeys import HostKeyGate
 from agent.journal import Journal
 from agent.llm.info import WeightsMode
-from agent.passphrases import PassphraseGate
 from agent.proposers.base import Proposer
 from agent.proposers.chat import ChatProposer
 from agent.proposers.guided import GuidedProposer
@@ -117,13 +116,13 @@ class Session:
         self.case.release()
 
 
-def _executor(
-    spec: RunSpec, host_keys: HostKeyGate, passphrases: PassphraseGate
-) -> tuple[Executor, Targets | None]:
+def _executor(spec: RunSpec, credentials: CredentialPrompts) -> tuple[Executor, Targets | None]:
     if spec.replay_dir is not None:
         return ReplayExecutor(Path(spec.replay_dir)), None
     inventory = load_inventory(Path(spec.inventory)) if spec.inventory else None
-    targets = Targets(inventory, trust_new_host_keys=host_keys, unlock_key=passphrases)
+    targets = Targets(
+        inventory, trust_new_host_keys=credentials.trust_new_key, unlock_key=credentials.unlock_key
+    )
     intel = IntelStore.open(Path(spec.intel_db) if spec.intel_db else data_dir() / "intel.sqlite")
     live: Executor = LiveExecutor(targets, intel=intel, timeout_s=spec.timeout_s)
     if spec.record_dir is not None:
@@ -158,9 +157,8 @@ def _build(
     playbook = load_playbook(Path(spec.playbook_path), catalogue=catalogue)
     inputs = bind_inputs(playbook, spec.inputs)
     journal = Journal.load(case)
-    host_keys = HostKeyGate(journal, approver=approver, trust_all=spec.trust_new_host_keys)
-    passphrases = PassphraseGate(journal, approver=approver)
-    executor, targets = _executor(spec, host_keys, passphrases)
+    credentials = CredentialPrompts(journal, actor=approver, trust_all_keys=spec.trust_new_host_keys)
+    executor, targets = _executor(spec, credentials)
     proposer = _proposer(spec, playbook, catalogue, chat_model)
     ctx = RunContext(
         journal=journal,
@@ -172,8 +170,7 @@ def _build(
         approver=approver,
         settings=RunSettings(approval_ttl_s=spec.approval_ttl_s),
         crash=crash,
-        host_keys=host_keys,
-        passphrases=passphrases,
+        credentials=credentials,
     )
     values = _json_inputs(inputs.values)
     initial = CaseState(case_id=case.id, playbook_path=spec.playbook_path, hosts=_hosts(spec), inputs=values)
