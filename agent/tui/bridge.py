@@ -11,7 +11,7 @@ import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -23,33 +23,43 @@ T = TypeVar("T")
 _POLL_S = 0.25  # how often a waiting question checks whether the TUI was closed
 
 
-class ApprovalRequested(Message):
-    """The graph paused on a proposal; resolve `answer` with the human's answer (None: no answer)."""
+class Question(Message, Generic[T]):
+    """A question from the worker thread; the screen that asks the human resolves it (None: no answer)."""
 
-    def __init__(self, request: ApprovalRequest, answer: Future[Answer | None]) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer: Future[T | None] = Future()
+
+    def resolve(self, value: T | None) -> None:
+        """Give the answer (the first one counts: closing the TUI may have ended the question already)."""
+        if not self.answer.done():
+            self.answer.set_result(value)
+
+
+class ApprovalRequested(Question[Answer]):
+    """The graph paused on a proposal; the answer is the human's (None: no answer)."""
+
+    def __init__(self, request: ApprovalRequest) -> None:
         super().__init__()
         self.request = request
-        self.answer = answer
 
 
-class HostKeyRequested(Message):
-    """A host offered a key seen for the first time; resolve `answer` with True to pin it."""
+class HostKeyRequested(Question[bool]):
+    """A host offered a key seen for the first time; True pins it."""
 
-    def __init__(self, key: NewHostKey, answer: Future[bool | None]) -> None:
+    def __init__(self, key: NewHostKey) -> None:
         super().__init__()
         self.key = key
-        self.answer = answer
 
 
-class PassphraseRequested(Message):
-    """An encrypted private key needs its passphrase; resolve `answer` with it (None gives up)."""
+class PassphraseRequested(Question[str]):
+    """An encrypted private key needs its passphrase (None gives up)."""
 
-    def __init__(self, host: str, key_file: Path, attempt: int, answer: Future[str | None]) -> None:
+    def __init__(self, host: str, key_file: Path, attempt: int) -> None:
         super().__init__()
         self.host = host
         self.key_file = key_file
         self.attempt = attempt
-        self.answer = answer
 
 
 class RunReported(Message):
@@ -75,45 +85,42 @@ class TuiApprover:
     def __init__(self, target: MessagePump) -> None:
         self.target = target
         self._closed = threading.Event()
-        self._pending: Future[Any] | None = None
+        self._pending: Question[Any] | None = None
         self._lock = threading.Lock()
 
     def ask(self, request: ApprovalRequest) -> Answer:
         """Show `request` in the TUI and block until the human answers; raise when the TUI closes first."""
-        answer: Future[Answer | None] = Future()
-        result = self._wait(ApprovalRequested(request, answer), answer)
+        result = self._wait(ApprovalRequested(request))
         if result is None:
             raise ApprovalUnavailableError("the question was left without an answer")
         return result
 
     def confirm_host_key(self, key: NewHostKey) -> bool:
         """Ask whether to pin a host key seen for the first time; no answer (TUI closed) refuses it."""
-        answer: Future[bool | None] = Future()
         try:
-            return self._wait(HostKeyRequested(key, answer), answer) is True
+            return self._wait(HostKeyRequested(key)) is True
         except ApprovalUnavailableError:
             return False
 
     def ask_passphrase(self, host: str, key_file: Path, attempt: int) -> str | None:
         """Ask for the passphrase of an encrypted key; no answer (TUI closed) gives up."""
-        answer: Future[str | None] = Future()
         try:
-            return self._wait(PassphraseRequested(host, key_file, attempt, answer), answer)
+            return self._wait(PassphraseRequested(host, key_file, attempt))
         except ApprovalUnavailableError:
             return None
 
-    def _wait(self, message: Message, answer: Future[T | None]) -> T | None:
-        """Post `message` (which carries `answer`) and block until it is resolved or the TUI closes."""
+    def _wait(self, question: Question[T]) -> T | None:
+        """Post `question` and block until it is answered or the TUI closes."""
         with self._lock:
             if self._closed.is_set():
                 raise ApprovalUnavailableError("the TUI was closed")
-            self._pending = answer
+            self._pending = question
         try:
-            if not self.target.post_message(message):
+            if not self.target.post_message(question):
                 raise ApprovalUnavailableError("the TUI is closing")
             while True:
                 try:
-                    return answer.result(timeout=_POLL_S)
+                    return question.answer.result(timeout=_POLL_S)
                 except FutureTimeoutError:
                     if self._closed.is_set():
                         raise ApprovalUnavailableError("the TUI was closed before an answer") from None
@@ -133,5 +140,5 @@ class TuiApprover:
         """No more answers: a pending question ends unanswered, later ones fail at once."""
         with self._lock:
             self._closed.set()
-            if self._pending is not None and not self._pending.done():
-                self._pending.set_result(None)
+            if self._pending is not None:
+                self._pending.resolve(None)

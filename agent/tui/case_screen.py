@@ -144,8 +144,7 @@ class CaseScreen(Screen[None]):
                 self.status.show(
                     f"running {p.tool} on {', '.join(p.hosts)}…" if running else self._thinking()
                 )
-            if not message.answer.done():
-                message.answer.set_result(answer)
+            message.resolve(answer)
 
         self.app.push_screen(ApprovalScreen(request, on_evidence=self.action_evidence), answered)
 
@@ -158,8 +157,7 @@ class CaseScreen(Screen[None]):
             verdict = "pinned" if pinned else "refused"
             self.activity.note(f"host key {key.fingerprint} of {key.host} {verdict}", "yellow")
             self.status.show(f"{verdict}; connecting to {key.host}…" if pinned else self._thinking())
-            if not message.answer.done():
-                message.answer.set_result(bool(pinned))
+            message.resolve(bool(pinned))
 
         self.app.push_screen(HostKeyScreen(key), decided)
 
@@ -171,8 +169,7 @@ class CaseScreen(Screen[None]):
             # Only whether one was given is shown: the passphrase itself goes to the worker, nowhere else.
             self.activity.note(f"passphrase of {message.key_file} {'given' if passphrase else 'not given'}")
             self.status.show(f"connecting to {message.host}…" if passphrase else self._thinking())
-            if not message.answer.done():
-                message.answer.set_result(passphrase)
+            message.resolve(passphrase)
 
         self.app.push_screen(PassphraseScreen(message.host, message.key_file, message.attempt), given)
 
