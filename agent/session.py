@@ -40,6 +40,8 @@ from tools.targets import Targets
 
 RUN_FILE = "run.json"
 Backend = Literal["guided", "local", "openai"]
+BACKENDS: dict[str, Backend] = {"guided": "guided", "local": "local", "openai": "openai"}
+"""The proposers a case can have, by name (`auto` chooses one of them)."""
 
 
 class RunSpec(BaseModel):
@@ -82,6 +84,15 @@ def _json_inputs(values: dict[str, str | int | list[str]]) -> dict[str, JsonValu
 
 
 CONFIG_FILE = "config.yaml"
+
+
+def resolve_backend(choice: str) -> Backend:
+    """The proposer named; `auto`: the default local model when its weights are here, else guided."""
+    if choice != "auto":
+        return BACKENDS[choice]
+    from agent.llm.factory import default_model_available  # no model stack unless asked
+
+    return "local" if default_model_available() else "guided"
 
 
 def default_approver() -> str:

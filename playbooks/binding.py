@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,6 +21,17 @@ class BoundInputs(BaseModel):
 
     values: dict[str, BoundValue]
     """Input name -> typed value (str, int, or list of str)."""
+
+
+def input_pairs(pairs: Iterable[str]) -> dict[str, str]:
+    """`--input` values (`name=value`, a later one wins) as the raw mapping `bind_inputs` takes."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputBindingError(f"--input {pair!r} is not K=V")
+        out[key] = value
+    return out
 
 
 def bind_inputs(playbook: Playbook, raw: Mapping[str, str]) -> BoundInputs:

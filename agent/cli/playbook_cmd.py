@@ -162,19 +162,14 @@ def _test(args: argparse.Namespace) -> int:
 
 def _record(args: argparse.Namespace) -> int:
     from agent.playbook_record import record_case
+    from playbooks.binding import input_pairs
 
-    inputs: dict[str, str] = {}
-    for pair in args.input:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise PlaybookError(f"--input {pair!r} is not K=V")
-        inputs[key] = value
     folder = record_case(
         find_playbook(args.playbook),
         target=args.target,
         inventory=args.inventory,
         name=args.name,
-        inputs=inputs,
+        inputs=input_pairs(args.input),
         intel_db=args.intel_db,
         ignore=frozenset(args.ignore),
         force=args.force,

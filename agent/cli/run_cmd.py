@@ -103,24 +103,6 @@ def _drive(session: Session, ui: str) -> RunOutcome:
     return drive(session.ctx, ConsoleApprover(), session.initial)
 
 
-def _inputs(pairs: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise CliError(f"--input {pair!r} is not K=V")
-        out[key] = value
-    return out
-
-
-def _backend(choice: str) -> str:
-    if choice != "auto":
-        return choice
-    from agent.llm.factory import default_model_available
-
-    return "local" if default_model_available() else "guided"
-
-
 def _finish(session: Any, outcome: Any) -> int:
     case_id = session.case.id
     if outcome.paused:
@@ -135,15 +117,16 @@ def _finish(session: Any, outcome: Any) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from agent.case.store import CaseStore
-    from agent.session import RunSpec, default_approver, open_case, session_scope
+    from agent.session import RunSpec, default_approver, open_case, resolve_backend, session_scope
+    from playbooks.binding import input_pairs
     from playbooks.library import find_playbook
 
-    backend = _backend(args.backend)
+    backend = resolve_backend(args.backend)
     spec = RunSpec(
         playbook_path=str(find_playbook(args.playbook).resolve()),
         target=args.target,
         inventory=str(args.inventory.resolve()) if args.inventory else None,
-        inputs=_inputs(args.input),
+        inputs=input_pairs(args.input),
         backend=backend,
         model=args.model,
         base_url=args.base_url,

@@ -20,17 +20,17 @@ from textual.worker import Worker, WorkerState
 
 from agent.approval import printable
 from agent.case.store import CaseStore
-from agent.session import Backend, RunSpec, Session, open_case, reopen_case
+from agent.session import BACKENDS, RunSpec, Session, open_case, reopen_case, resolve_backend
 from agent.tui.case_screen import CaseScreen
 from agent.tui.screens import MODAL_CSS, Dialog, ErrorScreen
 from agent.tui.text import safe
+from playbooks.binding import input_pairs
+from playbooks.errors import InputBindingError
 from playbooks.library import list_playbooks
 from tools.errors import InventoryError
 from tools.inventory import load_inventory
 
 OPEN_WORKER = "open-case"
-BACKENDS: dict[str, Backend] = {"guided": "guided", "local": "local", "openai": "openai"}
-"""The proposers a case can have; the form also offers `auto`."""
 
 
 @dataclass(frozen=True)
@@ -86,15 +86,6 @@ class NewCase:
     inventory: Path | None
     inputs: dict[str, str]
     backend: str
-
-
-def resolve_backend(choice: str) -> Backend:
-    """`auto`: the default local model when its weights are here, else guided."""
-    if choice != "auto":
-        return BACKENDS[choice]
-    from agent.llm.factory import default_model_available  # no model stack unless asked
-
-    return "local" if default_model_available() else "guided"
 
 
 class NewCaseScreen(Dialog[NewCase | None]):
@@ -162,8 +153,8 @@ class NewCaseScreen(Dialog[NewCase | None]):
             self.show_error(f"no inventory file {inventory}")
             return
         try:
-            inputs = _inputs(self.query_one("#inputs", Input).value)
-        except ValueError as exc:
+            inputs = input_pairs(shlex.split(self.query_one("#inputs", Input).value))
+        except (ValueError, InputBindingError) as exc:  # unbalanced quotes; a pair without =
             self.show_error(str(exc))
             return
         backend = str(self.query_one("#backend", Select).value)
@@ -297,13 +288,3 @@ def _target_names(inventory: Path | None) -> list[str]:
             return names
         names += [*known.groups(), *known.hosts]
     return names
-
-
-def _inputs(text: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in shlex.split(text):
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ValueError(f"input {pair!r} is not K=V")
-        out[key] = value
-    return out
