@@ -31,15 +31,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     run.add_argument(
         "--input", action="append", default=[], metavar="K=V", help="playbook input (repeatable)"
     )
-    run.add_argument(
-        "--backend",
-        choices=["auto", "guided", "local", "openai"],
-        default="auto",
-        help="who proposes: the local model, an OpenAI-compatible server, or the playbook itself "
-        "(guided); auto = the default local model when present, else guided",
-    )
-    run.add_argument("--model", help="model directory or Hugging Face id (local), or model name (openai)")
-    run.add_argument("--base-url", help="OpenAI-compatible server URL (openai backend)")
+    add_case_options(run)
     run.add_argument(
         "--weights",
         choices=["model", "int8"],
@@ -48,16 +40,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "bytes per token against bf16; fast only on a GPU with the compiled step)",
     )
     _add_ui_options(run)
-    run.add_argument("--approver", help="who approves (default: $USER@host)")
     run.add_argument("--record", type=Path, metavar="DIR", help="save every tool output as replay fixtures")
-    run.add_argument("--replay", type=Path, metavar="DIR", help="answer tool calls from recorded fixtures")
-    run.add_argument(
-        "--trust-new-host-key", action="store_true", help="pin host keys seen for the first time"
-    )
     run.add_argument("--approval-ttl", type=float, metavar="SECONDS", help="approvals expire after this long")
-    run.add_argument("--timeout", type=float, default=30.0, help="per-command timeout in seconds")
     run.add_argument("--intel-db", type=Path, help="intel store (default: the data dir's intel.sqlite)")
-    run.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
     run.set_defaults(func=_run)
 
     resume = commands.add_parser(
@@ -74,6 +59,26 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     report.add_argument("--format", choices=["md", "json"], default="md", help="markdown (default) or JSON")
     report.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
     report.set_defaults(func=_report)
+
+
+def add_case_options(parser: argparse.ArgumentParser) -> None:
+    """Options of every command that opens cases (`sleuth run`, `sleuth tui`): proposer, approver, hosts."""
+    parser.add_argument(
+        "--backend",
+        choices=["auto", "guided", "local", "openai"],
+        default="auto",
+        help="who proposes: the local model, an OpenAI-compatible server, or the playbook itself "
+        "(guided); auto = the default local model when present, else guided",
+    )
+    parser.add_argument("--model", help="model directory or Hugging Face id (local), or model name (openai)")
+    parser.add_argument("--base-url", help="OpenAI-compatible server URL (openai backend)")
+    parser.add_argument("--approver", help="who approves (default: $USER@host)")
+    parser.add_argument("--replay", type=Path, metavar="DIR", help="answer tool calls from recorded fixtures")
+    parser.add_argument(
+        "--trust-new-host-key", action="store_true", help="pin host keys seen for the first time"
+    )
+    parser.add_argument("--timeout", type=float, default=30.0, help="per-command timeout in seconds")
+    parser.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
 
 
 def _add_ui_options(parser: argparse.ArgumentParser) -> None:

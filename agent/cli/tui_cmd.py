@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.cli.main import EXIT_OK
+from agent.cli.run_cmd import add_case_options
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -18,19 +19,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "report, n opens a new case (playbook, target, inputs, proposer), q quits (running cases pause).",
     )
     p.add_argument("--inventory", type=Path, help="inventory offered for new cases")
-    p.add_argument(
-        "--backend",
-        choices=["auto", "guided", "local", "openai"],
-        default="auto",
-        help="proposer offered for new cases (auto: the default local model when present, else guided)",
-    )
-    p.add_argument("--model", help="model directory or Hugging Face id (local), or model name (openai)")
-    p.add_argument("--base-url", help="OpenAI-compatible server URL (openai backend)")
-    p.add_argument("--approver", help="who approves (default: $USER@host)")
-    p.add_argument("--timeout", type=float, default=30.0, help="per-command timeout in seconds")
-    p.add_argument("--trust-new-host-key", action="store_true", help="pin host keys seen for the first time")
-    p.add_argument("--replay", type=Path, metavar="DIR", help="answer tool calls from recorded fixtures")
-    p.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
+    add_case_options(p)
     p.set_defaults(func=_tui)
 
 
