@@ -6,12 +6,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from agent.approval import printable
+from agent.case.entry import LedgerEntry
 from agent.case.errors import CaseError
 from agent.case.evidence import EvidenceStore
 from agent.case.ledger import iter_entries
@@ -97,11 +99,11 @@ class Report(BaseModel):
     """Host keys first seen during the case (the connections' trust), in ledger order."""
 
 
-def _step_records(case_dir: Path, state: CaseState) -> list[StepRecord]:
+def _step_records(entries: Sequence[LedgerEntry], state: CaseState) -> list[StepRecord]:
     proposals: dict[int, tuple[ProposalEntry, int]] = {}
     decisions: dict[int, tuple[DecisionEntry, int]] = {}
     analyses: dict[str, str] = {}
-    for entry in iter_entries(case_dir / "ledger.jsonl"):
+    for entry in entries:
         if entry.kind == LedgerKind.ANALYSIS:
             a = Analysis.model_validate(entry.data)
             analyses[a.proposal_id] = f"{a.verdict} ({a.confidence:.2f}): {a.summary} (ledger #{entry.seq})"
@@ -134,9 +136,9 @@ def _step_records(case_dir: Path, state: CaseState) -> list[StepRecord]:
     return records
 
 
-def _host_keys(case_dir: Path) -> list[HostKeyRecord]:
+def _host_keys(entries: Sequence[LedgerEntry]) -> list[HostKeyRecord]:
     out = []
-    for entry in iter_entries(case_dir / "ledger.jsonl"):
+    for entry in entries:
         if entry.kind == LedgerKind.HOST_KEY:
             d = HostKeyDecision.model_validate(entry.data)
             out.append(
@@ -170,6 +172,7 @@ def _summary(playbook: Playbook, state: CaseState) -> str:
 
 def build_report(case_dir: Path, playbook: Playbook, state: CaseState) -> Report:
     """Assemble the report from the final state and the ledger."""
+    entries = list(iter_entries(case_dir / "ledger.jsonl"))  # read once: steps and host keys come from it
     timeline = sorted(
         (
             TimelineEvent(
@@ -198,9 +201,9 @@ def build_report(case_dir: Path, playbook: Playbook, state: CaseState) -> Report
         attack=sorted({*playbook.attack, *(a for f in state.findings for a in f.attack)}),
         findings=list(state.findings),
         timeline=timeline,
-        steps=_step_records(case_dir, state),
+        steps=_step_records(entries, state),
         outcomes=list(state.outcomes),
-        host_keys=_host_keys(case_dir),
+        host_keys=_host_keys(entries),
     )
 
 
