@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sandbox import launcher
 from sandbox.errors import SandboxError
@@ -40,6 +41,17 @@ class SandboxHandle:
     def tree(self) -> Path:
         """The host's files as written (tree/var/log/auth.log is the host's /var/log/auth.log)."""
         return self.host.directory / "root"
+
+    def inventory_with(self, directory: Path, **entry: object) -> Path:
+        """A copy of the inventory in `directory` with the host's entry changed (e.g. known_hosts)."""
+        doc = yaml.safe_load(self.inventory.read_text())
+        doc["hosts"][self.host_name].update(
+            {k: str(v) if isinstance(v, Path) else v for k, v in entry.items()}
+        )
+        directory.mkdir(parents=True, exist_ok=True)
+        inventory = directory / "inventory.yaml"
+        inventory.write_text(yaml.safe_dump(doc))
+        return inventory
 
 
 def sandbox_skip_reason() -> str | None:

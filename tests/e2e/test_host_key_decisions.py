@@ -8,8 +8,6 @@ import json
 import re
 from pathlib import Path
 
-import yaml
-
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
@@ -24,13 +22,8 @@ from tests.tui.conftest import wait_until
 
 def _unpinned_inventory(sandbox: SandboxHandle, tmp_path: Path) -> tuple[Path, Path]:
     """The sandbox inventory with an empty known_hosts: its host key is unknown."""
-    doc = yaml.safe_load(sandbox.inventory.read_text())
-    tmp_path.mkdir(parents=True, exist_ok=True)
     known = tmp_path / "known_hosts"
-    doc["hosts"][sandbox.host_name]["known_hosts"] = str(known)
-    inventory = tmp_path / "inventory.yaml"
-    inventory.write_text(yaml.safe_dump(doc))
-    return inventory, known
+    return sandbox.inventory_with(tmp_path, known_hosts=known), known
 
 
 def _host_key_entries(case_dir: Path) -> list[tuple[str, dict[str, object]]]:

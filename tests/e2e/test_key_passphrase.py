@@ -10,8 +10,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import yaml
-
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
@@ -28,16 +26,11 @@ PASSPHRASE = "correct horse battery staple 7"
 
 def _encrypted_key_inventory(sandbox: SandboxHandle, tmp_path: Path) -> Path:
     """The sandbox inventory with its client key replaced by a passphrase-protected copy."""
-    doc = yaml.safe_load(sandbox.inventory.read_text())
-    entry = doc["hosts"][sandbox.host_name]
     key = tmp_path / "client_key"
-    shutil.copy(entry["key_file"], key)
+    shutil.copy(sandbox.state.client_key, key)
     key.chmod(0o600)
     subprocess.run(["ssh-keygen", "-q", "-p", "-P", "", "-N", PASSPHRASE, "-f", str(key)], check=True)
-    entry["key_file"] = str(key)
-    inventory = tmp_path / "inventory.yaml"
-    inventory.write_text(yaml.safe_dump(doc))
-    return inventory
+    return sandbox.inventory_with(tmp_path, key_file=key)
 
 
 def _nowhere_on_disk(case_dir: Path) -> None:

@@ -20,11 +20,17 @@ FIXTURES = Path(find_playbook("linux.ssh.bruteforce")).with_suffix(".tests") / "
 OpenSession = Callable[..., Session]
 
 
+def replay_inventory(directory: Path) -> Path:
+    """An inventory naming the recorded host (replay never connects: it only names the target)."""
+    inventory = directory / "inventory.yaml"
+    inventory.write_text(yaml.safe_dump({"hosts": {HOST: {"address": "127.0.0.1", "user": "replay"}}}))
+    return inventory
+
+
 @pytest.fixture
 def open_replay(tmp_path: Path) -> Iterator[OpenSession]:
     """Open linux.ssh.bruteforce cases on the recorded sandbox host (replayed: no sshd needed)."""
-    inventory = tmp_path / "inventory.yaml"
-    inventory.write_text(yaml.safe_dump({"hosts": {HOST: {"address": "127.0.0.1", "user": "replay"}}}))
+    inventory = replay_inventory(tmp_path)
     opened: list[Session] = []
 
     def open_one(*, chat_model: BaseChatModel | None = None, approver: str = "alice") -> Session:

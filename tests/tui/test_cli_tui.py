@@ -11,16 +11,13 @@ import signal
 import time
 from pathlib import Path
 
-import yaml
-
 from agent.case.ledger import iter_entries
 from tests.support.cli import ROOT, SLEUTH, sleuth
-from tests.tui.conftest import FIXTURES, HOST
+from tests.tui.conftest import FIXTURES, HOST, replay_inventory
 
 
 def _replay_args(tmp_path: Path) -> list[str]:
-    inventory = tmp_path / "inventory.yaml"
-    inventory.write_text(yaml.safe_dump({"hosts": {HOST: {"address": "127.0.0.1", "user": "replay"}}}))
+    inventory = replay_inventory(tmp_path)
     return [
         "run",
         "linux.ssh.bruteforce",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import yaml
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from agent.case.ledger import iter_entries
@@ -17,14 +16,13 @@ from agent.tui.case_screen import CaseScreen
 from agent.tui.home import HomeOptions, HomeScreen, NewCaseScreen, ReportScreen
 from agent.tui.screens import ApprovalScreen, ErrorScreen
 from playbooks.library import find_playbook
-from tests.tui.conftest import FIXTURES, HOST, wait_until
+from tests.tui.conftest import FIXTURES, HOST, replay_inventory, wait_until
 
 SIZE = (140, 45)
 
 
 def _options(tmp_path: Path) -> HomeOptions:
-    inventory = tmp_path / "inventory.yaml"
-    inventory.write_text(yaml.safe_dump({"hosts": {HOST: {"address": "127.0.0.1", "user": "replay"}}}))
+    inventory = replay_inventory(tmp_path)
     return HomeOptions(
         approver="dana",
         case_dir=tmp_path / "cases",
