@@ -11,6 +11,7 @@ from typing import ClassVar, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.coverage import Coverage, coverage_of
 from tools.inventory import HostProfile
 from tools.transport.base import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, CommandOutput, Transport
 
@@ -68,6 +69,8 @@ class ToolResult(BaseModel):
     """Wall time of the whole tool run."""
     notes: tuple[str, ...] = ()
     """Non-fatal remarks (a missing file, a fallback engine) a responder should see."""
+    coverage: Coverage | None = None
+    """What the run examined (sources, lines, time span, window); None in results recorded before it existed."""
     raw: builtins.bytes = Field(default=b"", exclude=True, repr=False)
     """The raw output (all commands' stdout, framed), stored as evidence; not serialised with the result."""
 
@@ -154,6 +157,7 @@ def make_result(
     duration_s: float,
     truncated: bool = False,
     notes: Sequence[str] = (),
+    coverage: Coverage | None = None,
 ) -> ToolResult:
     """Build a ToolResult from the commands a tool ran: records, hashes and flags computed in one place."""
     raw = frame_outputs(outputs)
@@ -168,6 +172,7 @@ def make_result(
         for o in outputs
     )
     fingerprint = next((o.host_key_fingerprint for o in outputs if o.host_key_fingerprint), None)
+    cut = truncated or any(o.truncated for o in outputs)
     return ToolResult(
         tool=tool,
         host=host,
@@ -175,10 +180,11 @@ def make_result(
         commands=records,
         rows=rows,
         text=text,
-        truncated=truncated or any(o.truncated for o in outputs),
+        truncated=cut,
         bytes=sum(len(o.stdout) for o in outputs),
         sha256=hashlib.sha256(raw).hexdigest(),
         duration_s=duration_s,
         notes=tuple(notes),
+        coverage=coverage if coverage is not None else coverage_of(truncated=cut),
         raw=raw,
     )
