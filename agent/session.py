@@ -8,6 +8,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -17,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 
 from agent.case.errors import CaseError
 from agent.case.fsutil import atomic_write
-from agent.case.payloads import Resumed
+from agent.case.ledger import LEDGER_FILE, iter_entries
+from agent.case.payloads import CaseOpened, LedgerKind, Resumed
 from agent.case.store import Case, CaseStore
 from agent.context import RunContext, RunSettings
 from agent.credentials import CredentialPrompts
@@ -33,6 +35,7 @@ from playbooks.binding import bind_inputs
 from playbooks.catalogue import Catalogue
 from playbooks.runtime import load_playbook
 from playbooks.schema import Playbook
+from playbooks.window import CaseWindow, parse_window
 from tools.intel.store import IntelStore
 from tools.inventory import load_inventory
 from tools.settings import data_dir
@@ -77,6 +80,10 @@ class RunSpec(BaseModel):
     """Answer tool calls from these fixtures instead of running them."""
     approval_ttl_s: float | None = None
     """Approvals older than this are asked again before running."""
+    since: str | None = None
+    """`--since` as given (ISO 8601 or a duration); resolved once, at opening, into the ledger's window."""
+    until: str | None = None
+    """`--until` as given; resolved likewise (resume reads the window from the ledger, never from here)."""
 
 
 def _json_inputs(values: dict[str, str | int | list[str]]) -> dict[str, JsonValue]:
@@ -162,7 +169,13 @@ def _hosts(spec: RunSpec) -> tuple[str, ...]:
 
 
 def _build(
-    case: Case, spec: RunSpec, *, approver: str, chat_model: BaseChatModel | None, crash: CrashPlan
+    case: Case,
+    spec: RunSpec,
+    *,
+    window: CaseWindow | None,
+    approver: str,
+    chat_model: BaseChatModel | None,
+    crash: CrashPlan,
 ) -> Session:
     catalogue = Catalogue.default()
     playbook = load_playbook(Path(spec.playbook_path), catalogue=catalogue)
@@ -184,7 +197,9 @@ def _build(
         credentials=credentials,
     )
     values = _json_inputs(inputs.values)
-    initial = CaseState(case_id=case.id, playbook_path=spec.playbook_path, hosts=_hosts(spec), inputs=values)
+    initial = CaseState(
+        case_id=case.id, playbook_path=spec.playbook_path, hosts=_hosts(spec), inputs=values, window=window
+    )
     return Session(case=case, ctx=ctx, initial=initial, targets=targets)
 
 
@@ -196,9 +211,11 @@ def open_case(
     chat_model: BaseChatModel | None = None,
     crash: CrashPlan | None = None,
 ) -> Session:
-    """Validate everything a run needs, then create the case (ledger case_opened) and its run.json."""
+    """Validate everything a run needs, then create the case (ledger case_opened, with the window resolved
+    to absolute times now) and its run.json."""
     playbook = load_playbook(Path(spec.playbook_path), catalogue=Catalogue.default())
     inputs = bind_inputs(playbook, spec.inputs)
+    window = parse_window(spec.since, spec.until, now=datetime.now(UTC))
     _hosts(spec)  # an unknown host or group fails before a case exists
     case = store.create(
         playbook_id=playbook.id,
@@ -206,9 +223,17 @@ def open_case(
         actor=approver,
         approver=approver,
         inputs=_json_inputs(inputs.values),
+        window=window,
     )
     atomic_write(case.dir / RUN_FILE, spec.model_dump_json(indent=2).encode() + b"\n")
-    return _build(case, spec, approver=approver, chat_model=chat_model, crash=crash or CrashPlan.from_env())
+    return _build(
+        case,
+        spec,
+        window=window,
+        approver=approver,
+        chat_model=chat_model,
+        crash=crash or CrashPlan.from_env(),
+    )
 
 
 def reopen_case(
@@ -226,13 +251,26 @@ def reopen_case(
         case.ledger.repair(actor="system", evidence=case.evidence)
     spec = RunSpec.model_validate(json.loads((case.dir / RUN_FILE).read_text(encoding="utf-8")))
     session = _build(
-        case, spec, approver=approver, chat_model=chat_model, crash=crash or CrashPlan.from_env()
+        case,
+        spec,
+        window=recorded_window(case),
+        approver=approver,
+        chat_model=chat_model,
+        crash=crash or CrashPlan.from_env(),
     )
     pending = _unfinished_start(session.ctx.journal)
     session.ctx.journal.case.record(
         Resumed(last_seq=case.ledger.head_seq, reason=reason, pending_started_seq=pending), actor=approver
     )
     return session
+
+
+def recorded_window(case: Case) -> CaseWindow | None:
+    """The window the case was opened with, from its ledger's case_opened entry (the one record of it)."""
+    first = next(iter_entries(case.dir / LEDGER_FILE), None)
+    if first is None or first.kind is not LedgerKind.CASE_OPENED:
+        raise CaseError(f"case {case.id}: the ledger does not start with case_opened")
+    return CaseOpened.model_validate(first.data).window
 
 
 def _unfinished_start(journal: Journal) -> int | None:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from playbooks.window import CaseWindow
+
 Verdict = Literal["approve", "edit", "deny", "skip", "abort"]
 ProposalSource = Literal["playbook", "model", "fallback"]
 StepStatus = Literal["done", "skipped", "denied", "condition_false", "failed", "aborted"]
@@ -156,6 +158,8 @@ class CaseState(BaseModel):
     """Target hosts (a group resolved to its hosts)."""
     inputs: dict[str, JsonValue] = Field(default_factory=dict)
     """Bound playbook inputs."""
+    window: CaseWindow | None = None
+    """The case's incident window (`--since/--until`, absolute); None: the whole log."""
     step_index: int = 0
     """Index of the current step."""
     step_proposals: int = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -10,6 +10,7 @@ from playbooks.errors import InputBindingError, UnresolvedReferenceError
 from playbooks.refs import ArgValue, ConcatRef, Encoding, FindingRef, InputRef, ItemRef
 from playbooks.schema import Playbook, Step
 from playbooks.values import BoundValue, duration_seconds, parse_value
+from playbooks.window import CaseWindow, inherit
 
 _REGEX_SPECIALS = frozenset("\\.^$|?*+()[]{}")
 
@@ -114,7 +115,16 @@ def _resolve(
 
 
 def resolve_args(
-    step: Step, inputs: BoundInputs, findings: Mapping[str, Sequence[str]], item: str | None = None
+    step: Step,
+    inputs: BoundInputs,
+    findings: Mapping[str, Sequence[str]],
+    item: str | None = None,
+    *,
+    window: CaseWindow | None = None,
+    tool_args: Collection[str] = (),
 ) -> dict[str, object]:
-    """The step's args with every reference replaced by its concrete, encoded value."""
-    return {name: _resolve(value, inputs, findings, item) for name, value in step.args.items()}
+    """The step's args with every reference replaced by its concrete, encoded value; the case `window`
+    fills `since`/`until` where the step leaves them unset and its tool takes them (`tool_args`: the
+    tool's argument names); a step that pins its own bound keeps it."""
+    args = {name: _resolve(value, inputs, findings, item) for name, value in step.args.items()}
+    return args if window is None else inherit(args, window.tool_args(tool_args))

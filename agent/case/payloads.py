@@ -12,6 +12,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from playbooks.window import CaseWindow
 from tools.base import CommandRecord
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -56,6 +57,8 @@ class CaseOpened(Payload):
     """Who approves steps in this case, when known at opening."""
     inputs: dict[str, JsonValue] = Field(default_factory=dict)
     """The playbook inputs the case was opened with."""
+    window: CaseWindow | None = None
+    """The incident window (absolute `--since/--until`) the steps inherit; None: the whole log."""
 
 
 class Proposal(Payload):

@@ -31,6 +31,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     run.add_argument(
         "--input", action="append", default=[], metavar="K=V", help="playbook input (repeatable)"
     )
+    add_window_options(run)
     add_case_options(run)
     run.add_argument(
         "--weights",
@@ -81,6 +82,18 @@ def add_case_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
 
 
+def add_window_options(parser: argparse.ArgumentParser) -> None:
+    """`--since/--until`: the case's incident window, inherited by every step whose tool takes one."""
+    forms = "an ISO 8601 date or datetime (UTC when naive) or a duration back from now (30m, 12h, 7d, 2w)"
+    parser.add_argument(
+        "--since",
+        metavar="TIME",
+        help=f"incident window start: {forms}; default: the whole log. Resolved to an absolute time when "
+        "the case opens (a resume uses the same window); steps that pin their own keep it",
+    )
+    parser.add_argument("--until", metavar="TIME", help=f"incident window end: {forms}; default: now")
+
+
 def _add_ui_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ui",
@@ -125,6 +138,7 @@ def _run(args: argparse.Namespace) -> int:
     from agent.session import RunSpec, default_approver, open_case, resolve_backend, session_scope
     from playbooks.binding import input_pairs
     from playbooks.library import find_playbook
+    from playbooks.window import describe_window
 
     backend = resolve_backend(args.backend)
     spec = RunSpec(
@@ -142,12 +156,14 @@ def _run(args: argparse.Namespace) -> int:
         record_dir=str(args.record.resolve()) if args.record else None,
         replay_dir=str(args.replay.resolve()) if args.replay else None,
         approval_ttl_s=args.approval_ttl,
+        since=args.since,
+        until=args.until,
     )
     approver = args.approver or default_approver()
     session = open_case(spec, store=CaseStore(args.case_dir), approver=approver)
     print(
         f"case {session.case.id} opened: {session.ctx.playbook.id} on {', '.join(session.initial.hosts)} "
-        f"(backend {backend}, approver {approver})",
+        f"(backend {backend}, approver {approver}); window: {describe_window(session.initial.window)}",
         file=sys.stderr,
     )
     with session_scope(session):

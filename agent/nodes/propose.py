@@ -21,9 +21,16 @@ from playbooks.binding import resolve_args
 from playbooks.errors import PlaybookError, ProposalRejectedError
 from playbooks.routing import fanout_items
 from playbooks.schema import Step
+from playbooks.window import CaseWindow, inherit
 
 
-def _validated(step: Step, tool: str, args: dict[str, Any], ctx: RunContext) -> dict[str, JsonValue]:
+def _validated(
+    step: Step, tool: str, args: dict[str, Any], ctx: RunContext, window: CaseWindow | None
+) -> dict[str, JsonValue]:
+    """The args checked against the step's allowance, with the case window filled in where the tool takes
+    `since`/`until` and the proposer left them unset (a model's follow-up inherits the window too)."""
+    if window is not None and tool in ctx.catalogue:
+        args = inherit(args, window.tool_args(ctx.catalogue[tool].arg_names()))
     model = check_proposal(step, tool, args, ctx.catalogue)
     return model.model_dump(mode="json", exclude_unset=True)
 
@@ -53,14 +60,24 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
     findings = findings_by_name(state.findings)
     inputs = bound_inputs(state)
     items = fanout_items(step, findings) if not state.own_call_done else None
+    window = state.window
+    accepted = ctx.catalogue[step.tool].arg_names() if step.tool in ctx.catalogue else ()
     try:
         # Follow-ups take the model's args; only the step's own call is resolved from the playbook.
-        item_args = {i: resolve_args(step, inputs, findings, i) for i in items} if items else None
+        item_args = (
+            {i: resolve_args(step, inputs, findings, i, window=window, tool_args=accepted) for i in items}
+            if items
+            else None
+        )
         if state.own_call_done:
             default_args: Mapping[str, object] = {}
         else:
             first = next(iter(item_args.values())) if item_args else None
-            default_args = first if first is not None else resolve_args(step, inputs, findings)
+            default_args = (
+                first
+                if first is not None
+                else resolve_args(step, inputs, findings, window=window, tool_args=accepted)
+            )
     except PlaybookError as exc:
         ctx.journal.record(
             Refusal(reason=f"step {step.id}: {exc}", tool=step.tool, attempt_id=f"{proposal_id}/args"),
@@ -82,7 +99,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         checked_items = {}
         for item, args in item_args.items():
             try:
-                checked_items[item] = _validated(step, step.tool, dict(args), ctx)
+                checked_items[item] = _validated(step, step.tool, dict(args), ctx, window)
             except ProposalRejectedError as exc:
                 ctx.journal.record(
                     Refusal(
@@ -110,7 +127,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                 if checked_items is not None:  # a fan-out's args come from the playbook, per item
                     answer = answer.model_copy(update={"tool": step.tool, "args": dict(default_args)})
                 answer = answer.model_copy(
-                    update={"args": _validated(step, answer.tool, dict(answer.args), ctx)}
+                    update={"args": _validated(step, answer.tool, dict(answer.args), ctx, window)}
                 )
             break
         except (ModelOutputError, ProposalRejectedError) as exc:
@@ -128,7 +145,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         if isinstance(answer, Call):
             try:
                 answer = answer.model_copy(
-                    update={"args": _validated(step, step.tool, dict(answer.args), ctx)}
+                    update={"args": _validated(step, step.tool, dict(answer.args), ctx, window)}
                 )
             except ProposalRejectedError as exc:
                 ctx.journal.record(

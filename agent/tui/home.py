@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -27,6 +28,7 @@ from agent.tui.text import safe
 from playbooks.binding import input_pairs
 from playbooks.errors import InputBindingError
 from playbooks.library import list_playbooks
+from playbooks.window import WindowError, parse_window
 from tools.errors import InventoryError
 from tools.inventory import load_inventory
 
@@ -74,6 +76,8 @@ class HomeOptions:
             timeout_s=self.timeout_s,
             trust_new_host_keys=self.trust_new_host_keys,
             replay_dir=str(self.replay_dir.resolve()) if self.replay_dir else None,
+            since=form.since,
+            until=form.until,
         )
 
 
@@ -86,13 +90,18 @@ class NewCase:
     inventory: Path | None
     inputs: dict[str, str]
     backend: str
+    since: str | None = None
+    """Incident window start as typed (checked; resolved to an absolute time when the case opens)."""
+    until: str | None = None
+    """Incident window end as typed."""
 
 
 class NewCaseScreen(Dialog[NewCase | None]):
-    """Playbook, target, inventory, inputs and proposer of a new case."""
+    """Playbook, target, inventory, inputs, incident window and proposer of a new case."""
 
     DEFAULT_CSS = (
-        "NewCaseScreen { align: center middle; } NewCaseScreen Input { margin-bottom: 1; }" + MODAL_CSS
+        "NewCaseScreen { align: center middle; } NewCaseScreen Input { margin-bottom: 1; }"
+        " NewCaseScreen .window { height: auto; } NewCaseScreen .window Input { width: 1fr; }" + MODAL_CSS
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Open the case", priority=True),
@@ -125,7 +134,11 @@ class NewCaseScreen(Dialog[NewCase | None]):
                 str(inventory) if inventory else "", id="inventory", placeholder="inventory YAML path"
             )
             yield Label("Inputs (K=V, space-separated; quote values with spaces)")
-            yield Input(id="inputs", placeholder="e.g. since=2d")
+            yield Input(id="inputs", placeholder="e.g. web_root=/srv/www")
+            yield Label("Since / until: ISO 8601 (UTC when naive) or 30m, 12h, 7d, 2w back; empty: whole log")
+            with Horizontal(classes="window"):
+                yield Input(id="since", placeholder="since, e.g. 14d or 2026-11-20")
+                yield Input(id="until", placeholder="until (empty: now)")
             yield Label("Proposer")
             yield Select(
                 [(b, b) for b in ("auto", *BACKENDS)],
@@ -157,8 +170,16 @@ class NewCaseScreen(Dialog[NewCase | None]):
         except (ValueError, InputBindingError) as exc:  # unbalanced quotes; a pair without =
             self.show_error(str(exc))
             return
+        since = self.query_one("#since", Input).value.strip() or None
+        until = self.query_one("#until", Input).value.strip() or None
+        try:
+            parse_window(since, until, now=datetime.now(UTC))  # the same check `sleuth run` makes
+        except WindowError as exc:
+            self.show_error(str(exc))
+            return
         backend = str(self.query_one("#backend", Select).value)
-        self.dismiss(NewCase(Path(playbook), target, Path(inventory) if inventory else None, inputs, backend))
+        where = Path(inventory) if inventory else None
+        self.dismiss(NewCase(Path(playbook), target, where, inputs, backend, since=since, until=until))
 
     def action_cancel(self) -> None:
         """Back to the cases."""
