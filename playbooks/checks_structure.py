@@ -9,7 +9,7 @@ from playbooks.issues import Issue, Severity
 from playbooks.lint import Check, LintContext
 from playbooks.refs import ConcatRef, Encoding, FindingRef, InputRef, ItemRef
 from playbooks.values import InputType
-from playbooks.walk import condition_finding, step_dependencies, step_refs
+from playbooks.walk import condition_gates, step_dependencies, step_refs
 
 
 class DuplicateIds(Check):
@@ -80,7 +80,7 @@ class FindingOrder(Check):
         every = len(ctx.parts.step_findings)
         for i, step in ctx.steps:
             for loc, name in step_dependencies(step, i):
-                where = loc if loc[-1] in ("for_each", "exists", "count", "any_in") else (*loc, "finding")
+                where = loc if "for_each" in loc or "when" in loc else (*loc, "finding")
                 if name not in made:
                     if ctx.parts.unreadable_before(every):  # an unreadable step may extract it
                         continue
@@ -169,7 +169,7 @@ class Unreachable(Check):
         made = ctx.parts.producers()
         reachable: list[bool] = []
         for i, step in ctx.steps:
-            gates = [n for n in (condition_finding(step), step.for_each) if n is not None]
+            gates = sorted(condition_gates(step) | ({step.for_each} if step.for_each else set()))
             dead = [n for n in gates if n in made and made[n] < i and not reachable[made[n]]]
             reachable.append(not dead and all(n in made and made[n] < i for n in gates))
             if dead:

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from enum import StrEnum
 from typing import Annotated, Literal
 
 import re2
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
 
+from playbooks.conditions import AllCondition as AllCondition
+from playbooks.conditions import AnyCondition as AnyCondition
+from playbooks.conditions import AnyInCondition as AnyInCondition
+from playbooks.conditions import Condition as Condition
+from playbooks.conditions import CountCondition as CountCondition
+from playbooks.conditions import ExistsCondition as ExistsCondition
+from playbooks.conditions import NotCondition as NotCondition
+from playbooks.conditions import OutsideCondition as OutsideCondition
+from playbooks.conditions import OverlapCondition as OverlapCondition
+from playbooks.conditions import RowsCondition as RowsCondition
+from playbooks.names import NAME_PATTERN as NAME_PATTERN
+from playbooks.names import Name as Name
+from playbooks.names import StrictModel as StrictModel
+from playbooks.names import Technique as Technique
+from playbooks.names import given_keys
 from playbooks.values import regex_problem
 
-NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
-Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 Scalar = str | int | float | bool | None
-
-
-class StrictModel(BaseModel):
-    """Base of every playbook record: unknown keys are errors, records are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Encoding(StrEnum):
@@ -125,55 +131,6 @@ ArgValue = Annotated[
 Reference = InputRef | FindingRef | ItemRef | ConcatRef
 
 
-class ExistsCondition(StrictModel):
-    """True when the finding has at least one value: `{exists: accepted_users}`."""
-
-    exists: Name
-    """The finding to test."""
-
-
-class CountCondition(StrictModel):
-    """True when the finding has more than `over` distinct values: `{count: sources, over: 5}`."""
-
-    count: Name
-    """The finding to count."""
-    over: int = Field(ge=0)
-    """The threshold (strictly greater than)."""
-
-
-class AnyInCondition(StrictModel):
-    """True when any value of the finding is in the set: `{any_in: users, values: [root, admin]}`."""
-
-    any_in: Name
-    """The finding to test."""
-    values: list[str] = Field(min_length=1)
-    """The set of values that make the condition true (exact match)."""
-
-
-def _given_keys(value: object) -> Collection[str]:
-    """The keys a discriminator decides on: a raw mapping's keys, or the fields a model was given."""
-    if isinstance(value, dict):
-        return value
-    return value.model_fields_set if isinstance(value, BaseModel) else ()
-
-
-def _cond_kind(value: object) -> str | None:
-    keys = _given_keys(value)
-    found = [k for k in ("exists", "count", "any_in") if k in keys]
-    return found[0] if len(found) == 1 else None
-
-
-Condition = Annotated[
-    Annotated[ExistsCondition, Tag("exists")]
-    | Annotated[CountCondition, Tag("count")]
-    | Annotated[AnyInCondition, Tag("any_in")],
-    Discriminator(
-        _cond_kind,
-        custom_error_type="invalid_condition",
-        custom_error_message="expected one of {exists: F}, {count: F, over: N}, {any_in: F, values: [...]}",
-    ),
-]
-
 BuiltinKind = Literal["ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "user", "path", "pid"]
 
 
@@ -184,6 +141,8 @@ class BuiltinExtractor(StrictModel):
     """ipv4, ipv6, domain, url, md5, sha1, sha256, user (login names in auth lines), path, pid."""
     column: str | None = None
     """Only scan this column (default: every text column of the row)."""
+    attack: list[Technique] = Field(default_factory=list)
+    """MITRE ATT&CK technique ids a value of this finding supports."""
 
 
 class RegexExtractor(StrictModel):
@@ -193,6 +152,8 @@ class RegexExtractor(StrictModel):
     """RE2 pattern with a named group `(?P<value>...)` (or exactly one named group)."""
     column: str | None = None
     """Only scan this column (default: every text column of the row)."""
+    attack: list[Technique] = Field(default_factory=list)
+    """MITRE ATT&CK technique ids a value of this finding supports."""
 
     @field_validator("regex")
     @classmethod
@@ -215,10 +176,12 @@ class ColumnExtractor(StrictModel):
 
     column: str
     """The row column to take (see the tool's row model)."""
+    attack: list[Technique] = Field(default_factory=list)
+    """MITRE ATT&CK technique ids a value of this finding supports."""
 
 
 def _extractor_kind(value: object) -> str | None:
-    keys = _given_keys(value)
+    keys = given_keys(value)
     if "builtin" in keys:
         return "builtin"
     if "regex" in keys:

@@ -1,26 +1,109 @@
-"""Routing facts the graph asks of a step: does its condition hold, which items does it fan out over."""
+"""Routing facts: does a condition hold over the findings (and which values witness it), what to fan out."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from playbooks.refs import AnyInCondition, CountCondition, ExistsCondition
+from pydantic import BaseModel, ConfigDict
+
+from playbooks.conditions import (
+    AllCondition,
+    AnyCondition,
+    AnyInCondition,
+    Condition,
+    CountCondition,
+    ExistsCondition,
+    NotCondition,
+    OutsideCondition,
+    OverlapCondition,
+    RowsCondition,
+)
 from playbooks.schema import Step
 
+Counts = Mapping[str, Mapping[str, int]]
+"""Finding name -> its distinct values -> how many times each was seen, in first-seen order."""
+FindingValues = Mapping[str, Sequence[str]] | Counts
 
-def condition_holds(step: Step, findings: Mapping[str, Sequence[str]]) -> bool:
-    """True when the step has no condition or its condition holds over the findings so far."""
-    cond = step.when
-    if cond is None:
-        return True
+
+class Evaluation(BaseModel):
+    """Whether a condition holds, and the values that made it hold (finding -> value -> count)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    holds: bool
+    """True when the condition holds."""
+    witnesses: dict[str, dict[str, int]] = {}
+    """Per finding, the values that made it true, with their counts (empty when it does not hold, and for
+    a `not`, which holds for want of values)."""
+
+
+_FALSE = Evaluation(holds=False)
+
+
+def _merge(parts: Sequence[Evaluation]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for part in parts:
+        for name, values in part.witnesses.items():
+            out.setdefault(name, {}).update(values)
+    return out
+
+
+def _true(name: str, values: Mapping[str, int]) -> Evaluation:
+    return Evaluation(holds=True, witnesses={name: dict(values)}) if values else _FALSE
+
+
+def evaluate(cond: Condition, findings: Counts) -> Evaluation:
+    """Evaluate a condition over counted findings; linear in the values, no eval of anything."""
+    empty: Mapping[str, int] = {}
     if isinstance(cond, ExistsCondition):
-        return bool(findings.get(cond.exists))
+        return _true(cond.exists, findings.get(cond.exists, empty))
     if isinstance(cond, CountCondition):
-        return len(set(findings.get(cond.count, ()))) > cond.over
+        values = findings.get(cond.count, empty)
+        return _true(cond.count, values) if len(values) > cond.over else _FALSE
     if isinstance(cond, AnyInCondition):
+        values = findings.get(cond.any_in, empty)
         wanted = set(cond.values)
-        return any(v in wanted for v in findings.get(cond.any_in, ()))
+        return _true(cond.any_in, {v: n for v, n in values.items() if v in wanted})
+    if isinstance(cond, RowsCondition):
+        values = findings.get(cond.rows, empty)
+        return _true(cond.rows, values) if sum(values.values()) > cond.over else _FALSE
+    if isinstance(cond, OverlapCondition):
+        left, right = findings.get(cond.overlap, empty), findings.get(cond.with_, empty)
+        shared = [v for v in left if v in right]
+        if not shared:
+            return _FALSE
+        witnesses = {cond.overlap: {v: left[v] for v in shared}}
+        witnesses.setdefault(cond.with_, {}).update({v: right[v] for v in shared})
+        return Evaluation(holds=True, witnesses=witnesses)
+    if isinstance(cond, OutsideCondition):
+        left, right = findings.get(cond.outside, empty), findings.get(cond.of, empty)
+        return _true(cond.outside, {v: n for v, n in left.items() if v not in right})
+    if isinstance(cond, AllCondition):
+        parts = [evaluate(c, findings) for c in cond.all]
+        ok = all(p.holds for p in parts)
+        return Evaluation(holds=True, witnesses=_merge(parts)) if ok else _FALSE
+    if isinstance(cond, AnyCondition):
+        held = [p for p in (evaluate(c, findings) for c in cond.any) if p.holds]
+        return Evaluation(holds=True, witnesses=_merge(held)) if held else _FALSE
+    if isinstance(cond, NotCondition):
+        return _FALSE if evaluate(cond.not_, findings).holds else Evaluation(holds=True)
     raise TypeError(f"unknown condition {type(cond).__name__}")
+
+
+def counted(findings: FindingValues) -> dict[str, dict[str, int]]:
+    """Findings as value counts: a list of values is counted (repeats add up), counts are kept as given."""
+    out: dict[str, dict[str, int]] = {}
+    for name, values in findings.items():
+        out[name] = dict(values) if isinstance(values, Mapping) else dict(Counter(values))
+    return out
+
+
+def condition_holds(step: Step, findings: FindingValues) -> bool:
+    """True when the step has no condition or its condition holds over the findings so far."""
+    if step.when is None:
+        return True
+    return evaluate(step.when, counted(findings)).holds
 
 
 def fanout_items(step: Step, findings: Mapping[str, Sequence[str]]) -> list[str] | None:

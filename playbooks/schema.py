@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
-from playbooks.refs import ArgBound, ArgValue, Condition, Extractor, Name, StrictModel
+from playbooks.conditions import Condition
+from playbooks.names import TECHNIQUE_PATTERN as TECHNIQUE_PATTERN
+from playbooks.names import Name, StrictModel, Technique
+from playbooks.refs import ArgBound, ArgValue, Extractor
 from playbooks.values import BoundValue, InputType, parse_value
 from playbooks.yamlsource import SourceMap
 
 PLAYBOOK_ID_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
-TECHNIQUE_PATTERN = r"^T[0-9]{4}(\.[0-9]{3})?$"
-Technique = Annotated[str, Field(pattern=TECHNIQUE_PATTERN, description="MITRE ATT&CK id, e.g. T1110.001")]
+ConclusionStatus = Literal["compromised", "suspicious", "review", "context"]
+
+
+def _one_line(text: str) -> str:
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        raise ValueError("must be one line of plain text (no newlines or control characters)")
+    return text
+
+
+OneLine = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line)]
 
 
 class InputSpec(StrictModel):
@@ -87,6 +98,29 @@ class Step(StrictModel):
     """Tools the model may propose after this step, and bounds on their arguments."""
 
 
+class Conclusion(StrictModel):
+    """A verdict rule: when its condition holds over the findings, it states a status and a cited sentence."""
+
+    id: Name
+    """Unique conclusion id (lower_snake_case)."""
+    status: ConclusionStatus
+    """compromised or suspicious decide the verdict; review is a fact a human must judge (shown under
+    "Needs review"); context is a fact stated in the summary. Review and context never change the verdict."""
+    when: Condition
+    """The condition over findings that makes this conclusion fire."""
+    decided_by: list[Name] | None = None
+    """Step ids whose examination decides this rule (default: the steps producing the findings `when` names);
+    when one was not (fully) examined and the rule did not fire, the case is inconclusive."""
+    summary: OneLine
+    """Fixed one-line text stated when the conclusion fires (no templating: cited values follow it)."""
+    cite: list[Name] | None = None
+    """Findings whose values, ranked by count, follow the sentence (default: the findings `when` names)."""
+    ruled_out: OneLine | None = None
+    """The one-line sentence stated when the rule was decided false (e.g. "No attacking source logged in")."""
+    attack: list[Technique] = Field(default_factory=list)
+    """MITRE ATT&CK technique ids this conclusion supports (claimed only when it fires)."""
+
+
 class Playbook(StrictModel):
     """A named, versioned investigation: typed inputs, a target selection and ordered steps."""
 
@@ -101,13 +135,15 @@ class Playbook(StrictModel):
     severity: Literal["low", "medium", "high", "critical"]
     """Severity of the suspected activity."""
     attack: list[Technique] = Field(default_factory=list)
-    """MITRE ATT&CK technique ids this playbook investigates."""
+    """MITRE ATT&CK technique ids this playbook investigates (what it claims comes from its conclusions)."""
     inputs: dict[Name, InputSpec] = Field(default_factory=dict)
     """Typed parameters, by name."""
     targets: TargetSpec | None = None
     """Intended target (host or group); the responder may still pick another."""
     steps: list[Step] = Field(min_length=1)
     """Steps, run in order."""
+    conclusions: list[Conclusion] = Field(default_factory=list)
+    """Verdict rules over the findings, evaluated when the case ends."""
     _source: SourceMap | None = PrivateAttr(default=None)
 
     @property

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from playbooks.refs import (
-    AnyInCondition,
-    ArgValue,
-    ConcatRef,
-    CountCondition,
-    ExistsCondition,
-    FindingRef,
-    InputRef,
-    ItemRef,
-)
+from playbooks.conditions import condition_refs, required_findings
+from playbooks.refs import ArgValue, ConcatRef, FindingRef, InputRef, ItemRef
 from playbooks.schema import Step
 from playbooks.yamlsource import Loc
 
@@ -39,35 +31,15 @@ def step_refs(step: Step, index: int) -> Iterator[tuple[Loc, LeafRef]]:
         yield from value_refs(value, ("steps", index, "args", name))
 
 
-def condition_finding(step: Step) -> str | None:
-    """The finding the step's condition tests, if it has a condition."""
-    cond = step.when
-    if isinstance(cond, ExistsCondition):
-        return cond.exists
-    if isinstance(cond, CountCondition):
-        return cond.count
-    if isinstance(cond, AnyInCondition):
-        return cond.any_in
-    return None
-
-
-def condition_loc(step: Step, index: int) -> Loc:
-    """Location of the finding name inside the step's condition."""
-    cond = step.when
-    key = (
-        "exists"
-        if isinstance(cond, ExistsCondition)
-        else "count"
-        if isinstance(cond, CountCondition)
-        else "any_in"
-    )
-    return ("steps", index, "when", key)
+def condition_gates(step: Step) -> frozenset[str]:
+    """The findings that must have values for the step's condition to hold (none without a condition)."""
+    return required_findings(step.when) if step.when is not None else frozenset()
 
 
 def step_dependencies(step: Step, index: int) -> Iterator[tuple[Loc, str]]:
     """Findings a step needs (condition, fan-out, finding and item references), with locations."""
-    if (name := condition_finding(step)) is not None:
-        yield condition_loc(step, index), name
+    if step.when is not None:
+        yield from condition_refs(step.when, ("steps", index, "when"))
     if step.for_each is not None:
         yield ("steps", index, "for_each"), step.for_each
     for loc, ref in step_refs(step, index):
