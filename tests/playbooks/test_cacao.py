@@ -144,7 +144,10 @@ def test_export_is_deterministic_and_walks_every_step():
     assert set(seen) == set(workflow)
     ssh = [c["command"] for s in workflow.values() for c in s.get("commands", []) if c["type"] == "ssh"]
     assert ssh[0].startswith("sleuth tool search_logs --target __target__:value ")
-    assert "since=__since__:value" in ssh[0]
+    assert "since=" not in ssh[0]  # the window is the case's (`sleuth run --since`), not a playbook input
+    web = load_playbook_file(next(e for e in list_playbooks() if e.id == "web.webshell").path)
+    web_ssh = [c["command"] for s in export_cacao(web)["workflow"].values() for c in s.get("commands", [])]
+    assert any("__web_root__:value" in command for command in web_ssh)  # an input becomes a variable
 
 
 def test_broken_export_is_caught_by_the_validator():

@@ -31,11 +31,15 @@ def brute(catalogue):
     return load_playbook(find_playbook("linux.ssh.bruteforce"), catalogue=catalogue)
 
 
-def test_bind_inputs_types_defaults_and_errors(brute):
-    assert bind_inputs(brute, {}).values == {"since": "7d"}
-    assert bind_inputs(brute, {"since": "2h"}).values == {"since": "2h"}
+def test_bind_inputs_types_defaults_and_errors(brute, catalogue):
+    # The brute-force playbook has no inputs: its window is the case's (`--since/--until`), not a default.
+    assert bind_inputs(brute, {}).values == {}
+    with pytest.raises(InputBindingError, match="unknown input 'since' .*inputs of linux.ssh.bruteforce: none"):
+        bind_inputs(brute, {"since": "2h"})
+    web = load_playbook(find_playbook("web.webshell"), catalogue=catalogue)
+    assert bind_inputs(web, {"changed_within": "2h"}).values["changed_within"] == "2h"
     with pytest.raises(InputBindingError) as info:
-        bind_inputs(brute, {"since": "yesterday", "sinse": "1d"})
+        bind_inputs(web, {"changed_within": "yesterday", "sinse": "1d"})
     assert "unknown input 'sinse'" in str(info.value) and "expected a duration" in str(info.value)
 
 
@@ -77,7 +81,6 @@ def test_resolve_args_encodes_evidence(brute):
     args = resolve_args(attacker, inputs, {"sources": ["203.0.113.45", "198.51.100.23"]})
     assert args == {
         "log": "auth",
-        "since": "7d",
         "pattern": r"Accepted \S+ for (?P<user>\S+) from (?:203\.0\.113\.45|198\.51\.100\.23) port",
     }
     after = brute.step("after_login")
