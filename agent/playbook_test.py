@@ -1,4 +1,4 @@
-"""`sleuth playbook test`: replay recorded tool outputs through the real graph and check path and findings.
+"""`sleuth playbook test`: replay recorded tool outputs through the real graph; check path, findings, verdict.
 
 A test case lives beside its playbook: `<playbook>.tests/<case>/test.yaml` (target, inputs, answers,
 expected outcome) and `<playbook>.tests/<case>/fixtures/` (tool outputs saved by `sleuth run --record`
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agent.approval import Answer, AnswerSyntaxError, ApprovalRequest, parse_answer
 from agent.case.errors import CaseError
 from agent.case.store import CaseStore
-from agent.report import ReportClaimError
+from agent.report import CaseStatus, CaseVerdict, ReportClaimError, read_verdict
 from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
 from agent.state import CaseState, StepStatus
@@ -69,6 +69,9 @@ class Expectation(_Spec):
     """Finding name to its exact set of values, or `{contains: [...]}`; every finding must be named."""
     ignore_findings: list[str] = Field(default_factory=list)
     """Findings whose values vary between recordings (pids, ports): not checked, allowed to appear."""
+    verdict: CaseStatus | None = None
+    """The case verdict the report must reach (compromised, suspicious, no_evidence, inconclusive); unchecked
+    when absent."""
 
 
 class TestSpec(_Spec):
@@ -215,8 +218,16 @@ def _inventory(directory: Path, host: str) -> Path:
     return path
 
 
-def replay(case: TestCase, spec: TestSpec, workdir: Path) -> CaseState:
-    """Run the case through the real graph against its fixtures; the final state."""
+@dataclass(frozen=True)
+class Replayed:
+    """How a replayed case ended: its final state and the verdict its report reached."""
+
+    state: CaseState
+    verdict: CaseVerdict | None
+
+
+def replay(case: TestCase, spec: TestSpec, workdir: Path) -> Replayed:
+    """Run the case through the real graph against its fixtures; the final state and the report's verdict."""
     fixtures = case.directory / FIXTURES_DIR
     if not fixtures.is_dir():
         raise PlaybookTestError(f"{case.directory}: no {FIXTURES_DIR}/ folder (record one first)")
@@ -236,7 +247,7 @@ def replay(case: TestCase, spec: TestSpec, workdir: Path) -> CaseState:
         raise PlaybookTestError("the case paused waiting for an answer")
     if approver.used < len(spec.answers):
         raise PlaybookTestError(f"{len(spec.answers) - approver.used} scripted answer(s) never asked for")
-    return outcome.state
+    return Replayed(state=outcome.state, verdict=read_verdict(session.case.dir))
 
 
 def _set_diff(name: str, expected: set[str], got: set[str]) -> str | None:
@@ -247,8 +258,8 @@ def _set_diff(name: str, expected: set[str], got: set[str]) -> str | None:
     return f"finding {name}: " + "; ".join(p for p in parts if p)
 
 
-def first_difference(expect: Expectation, state: CaseState) -> str | None:
-    """The first way the final state differs from the expectation, or None."""
+def first_difference(expect: Expectation, state: CaseState, verdict: CaseVerdict | None = None) -> str | None:
+    """The first way the final state (and the report's verdict) differs from the expectation, or None."""
     misses = [e for e in state.executions if e.error_kind == "ReplayMissError"]
     if misses:
         return f"step {misses[0].proposal_id.split('#')[0]}: ReplayMissError: {misses[0].error}"
@@ -275,6 +286,9 @@ def first_difference(expect: Expectation, state: CaseState) -> str | None:
     unnamed = sorted(set(found) - set(expect.findings) - set(expect.ignore_findings))
     if unnamed:
         return f"unexpected finding(s) {unnamed} (values {sorted(found[unnamed[0]])[:5]})"
+    if expect.verdict is not None and (verdict is None or verdict.status != expect.verdict):
+        reached = f"{verdict.status} ({verdict.summary})" if verdict is not None else "no verdict"
+        return f"verdict: expected {expect.verdict}, got {reached}"
     return None
 
 
@@ -283,10 +297,12 @@ def run_case(case: TestCase) -> CaseResult:
     try:
         spec = load_spec(case.directory)
         with tempfile.TemporaryDirectory(prefix="sleuth-playbook-test-") as tmp:
-            state = replay(case, spec, Path(tmp))
+            replayed = replay(case, spec, Path(tmp))
     except (PlaybookError, ToolError, CaseError, ReportClaimError) as exc:
         return CaseResult(case, False, f"{type(exc).__name__}: {exc}")
-    problem = first_difference(spec.expect, state)
+    state = replayed.state
+    problem = first_difference(spec.expect, state, replayed.verdict)
     if problem is not None:
         return CaseResult(case, False, problem)
-    return CaseResult(case, True, f"{len(state.outcomes)} steps, {len(state.findings)} findings")
+    verdict = f", verdict {replayed.verdict.status}" if replayed.verdict is not None else ""
+    return CaseResult(case, True, f"{len(state.outcomes)} steps, {len(state.findings)} findings{verdict}")

@@ -27,8 +27,10 @@ from agent.approval import (
 )
 from agent.case.store import CHECKPOINTS_FILE, Case
 from agent.context import RunContext
+from agent.coverage import coverage_line, coverage_warning, run_coverage
 from agent.decisions import AnswerRejectedError, record_decision, recorded_decision, validate_answer
 from agent.graph import build_graph, compile_graph
+from agent.report import read_verdict
 from agent.state import CaseState, Execution, Finding, StepOutcome
 
 STATE_RECORDS = ("CaseState", "Proposal", "Decision", "Execution", "Finding", "StepOutcome")
@@ -71,11 +73,14 @@ def _ask(approver: Approver, request: ApprovalRequest, ctx: RunContext) -> Answe
             request = request.model_copy(update={"validation_note": f"answer refused: {exc}"})
 
 
-def _report_runs(approver: Approver, executions: list[Any], shown: set[tuple[str, str, str | None]]) -> None:
-    """Tell the human how each new run ended: rows, or the error that became an observation."""
+def _report_runs(
+    approver: Approver, executions: list[Any], shown: set[tuple[str, str, str | None]], ctx: RunContext
+) -> None:
+    """Tell the human how each new run ended (rows, or the error that became an observation) and what it
+    examined; a run that examined less than asked for is a warning, shown before the next question."""
     if not isinstance(approver, Notified):
         return
-    for ex in executions:
+    for ex in (Execution.model_validate(e) for e in executions):
         key = (ex.proposal_id, ex.host, ex.item)
         if key in shown:
             continue
@@ -88,6 +93,21 @@ def _report_runs(approver: Approver, executions: list[Any], shown: set[tuple[str
             approver.notify(
                 f"{ex.tool} on {where}: {ex.rows} rows{cut}, evidence {(ex.evidence_sha256 or '')[:12]}"
             )
+        cov = run_coverage(ex, ctx.journal.case.evidence)
+        if cov.status == "examined":
+            approver.notify(coverage_line(cov))
+        else:
+            approver.notify(f"warning: {where} {coverage_warning(cov)}", error=True)
+
+
+def _report_verdict(approver: Approver, ctx: RunContext) -> None:
+    """Tell the human the case's verdict once the report is written."""
+    verdict = read_verdict(ctx.journal.case.dir) if isinstance(approver, Notified) else None
+    if verdict is not None and isinstance(approver, Notified):
+        approver.notify(
+            f"verdict: {verdict.status.replace('_', ' ')}: {verdict.summary}",
+            error=verdict.status != "no_evidence",
+        )
 
 
 def _report_progress(approver: Approver, values: dict[str, Any]) -> None:
@@ -127,13 +147,14 @@ def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> Run
             for update in app.stream(payload, config, context=ctx, durability="sync", stream_mode="updates"):
                 for node, values in update.items():
                     if node == "execute" and isinstance(values, dict):
-                        _report_runs(approver, values.get("executions", []), shown)
+                        _report_runs(approver, values.get("executions", []), shown, ctx)
                     if isinstance(values, dict):
                         _report_progress(approver, values)
                     if not node.startswith("__"):
                         ctx.crash.reached(f"after:{node}")
             snapshot = app.get_state(config)
             if not snapshot.interrupts:
+                _report_verdict(approver, ctx)
                 return RunOutcome(state=CaseState.model_validate(snapshot.values), paused=False)
             request = ApprovalRequest.model_validate(snapshot.interrupts[0].value)
             decision = recorded_decision(ctx.journal, request.proposal)

@@ -1,4 +1,8 @@
-"""analyse: turn the proposal's evidence into typed findings with the step's deterministic extractors."""
+"""analyse: turn the proposal's evidence into typed findings with the step's deterministic extractors.
+
+A finding carries the ATT&CK techniques its extractor declares, never the playbook header's list: a
+technique is claimed only where a value supports it.
+"""
 
 from __future__ import annotations
 
@@ -64,7 +68,7 @@ def analyse(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                 host=ex.host,
                 evidence_sha256=ex.evidence_sha256 or "",
                 ledger_seq=ex.ledger_seq,
-                attack=tuple(ctx.playbook.attack),
+                attack=tuple(step.extract[name].attack) if name in step.extract else (),
                 first_seen=a.first,
                 last_seen=a.last,
                 count=a.rows,

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, TextArea
 from textual.worker import Worker, WorkerState
 
 from agent.approval import Answer, printable
+from agent.report import read_verdict
 from agent.runner import RunOutcome, drive
 from agent.session import Session
 from agent.state import Execution
@@ -35,6 +36,7 @@ from agent.tui.text import args_json, safe
 from agent.tui.widgets import ActivityLog, FindingsPanel, StatusLine, StepList
 
 DRIVE_WORKER = "drive"
+_VERDICT_STYLE = {"compromised": "bold red", "suspicious": "bold yellow", "inconclusive": "bold yellow"}
 
 
 class CaseEnded(Message):
@@ -207,7 +209,10 @@ class CaseScreen(Screen[None]):
             self.activity.note(f"paused; continue with: sleuth resume {case.id}", "yellow")
             self.status.show("paused (q to leave)", "yellow")
         else:
-            self.status.show(f"case {outcome.state.status} (q to leave)", "bold green")
+            verdict = read_verdict(case.dir)
+            said = f" · verdict {verdict.status.replace('_', ' ')}" if verdict is not None else ""
+            style = _VERDICT_STYLE.get(verdict.status if verdict is not None else "", "bold green")
+            self.status.show(f"case {outcome.state.status}{said} (q to leave)", style)
             self.activity.note(f"case {outcome.state.status}; report: {case.dir / 'report.md'}", "bold green")
             report = self.query_one("#report", TextArea)
             report.text = (case.dir / "report.md").read_text(encoding="utf-8")

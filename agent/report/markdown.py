@@ -1,0 +1,158 @@
+"""report.md: the verdict first, then key facts, what needs review, coverage, and the record of the case.
+
+Every value and sentence may carry attacker text: cells are escaped and every line goes through `printable`.
+"""
+
+from __future__ import annotations
+
+from agent.approval import printable
+from agent.coverage import StepCoverage, window_text
+from agent.report.model import CaseVerdict, Report
+from agent.report.verdict import needs_review, ranked_values, weights
+
+TOP_VALUES = 5  # per finding among the key facts; the findings table below lists every value
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("`", "'").replace("\n", " ")[:200]
+
+
+def _verdict(report: Report, verdict: CaseVerdict | None) -> list[str]:
+    if verdict is None:
+        return ["## Verdict", "", "**not decided** (this report was built without a verdict)", ""]
+    lines = report.summary.splitlines()
+    label = verdict.status.replace("_", " ")
+    rest = verdict.summary[len(label) :] if verdict.summary.startswith(label) else f": {verdict.summary}"
+    out = ["## Verdict", "", f"**{label.upper()}**{_cell(rest)}", ""]
+    out += ([_cell(line) for line in lines[1:]] + [""]) if len(lines) > 1 else []
+    for f in verdict.fired:
+        seqs = ", ".join(f"#{b.ledger_seq}" for b in f.basis)
+        out.append(f"- {f.status}: {_cell(f.sentence)} (`{f.id}`" + (f"; ledger {seqs})" if seqs else ")"))
+    out += [f"- ruled out: `{r}`" for r in verdict.ruled_out]
+    for m in verdict.model:
+        out.append(
+            f"- model, beside the verdict (not deciding it): {m.verdict} ({m.confidence:.2f}) "
+            f"on {m.proposal_id}: {_cell(m.summary)} (ledger #{m.ledger_seq})"
+        )
+    return [*out, ""] if out[-1] else out
+
+
+def _key_facts(report: Report) -> list[str]:
+    out = ["## Key facts", ""]
+    findings = [f for f in report.findings if f.source == "extractor"]
+    for name in weights(report.verdict or CaseVerdict(status="inconclusive", summary=""), findings):
+        ranked = ranked_values(findings, name)
+        total = sum(r[1] for r in ranked)
+        shown = []
+        for value, rows, first, last in ranked[:TOP_VALUES]:
+            when = (
+                f" ({first}..{last})"
+                if first and last and first != last
+                else (f" ({first})" if first else "")
+            )
+            shown.append(f"`{_cell(value)}` ×{rows}{when}")
+        rest = len(ranked) - TOP_VALUES
+        more = f"; {rest} other value(s), all in the findings table" if rest > 0 else ""
+        out.append(f"- **{name}** ({len(ranked)} value(s), {total} row(s)): {'; '.join(shown)}{more}")
+    return out + (["- no findings"] if len(out) == 2 else []) + [""]
+
+
+def _coverage_line(c: StepCoverage) -> str:
+    if c.status == "condition_false":
+        return f"- **{c.step_id}** not run (condition false): {_cell('; '.join(c.reasons))}"
+    parts: list[str] = []
+    if c.sources_found or c.sources_missing:
+        read = ", ".join(f"`{_cell(s)}`" for s in c.sources_found) or "nothing"
+        missing = ", ".join(f"`{_cell(s)}`" for s in c.sources_missing)
+        parts.append(f"read {read}" + (f", missing {missing}" if missing else ""))
+    if c.lines is not None:
+        parts.append(f"{c.lines} lines")
+    if c.first_ts or c.last_ts:
+        parts.append(
+            f"span {c.first_ts or '?'}..{c.last_ts or '?'}" + (" (year inferred)" if c.year_inferred else "")
+        )
+    parts.append(f"window {window_text(c.window_since, c.window_until)}")
+    counts = [f"{n} {label}" for n, label in ((c.matched, "matched"), (c.kept, "kept")) if n is not None]
+    if c.outside_window:
+        counts.append(f"{c.outside_window} outside the window")
+    if c.untimed:
+        counts.append(f"{c.untimed} untimed kept")
+    if c.truncated:
+        counts.append("truncated")
+    runs = f"{c.runs} run(s)" + (f", {c.failed_runs} failed" if c.failed_runs else "")
+    line = f"- **{c.step_id}** {c.status.replace('_', ' ')} (`{c.tool}`, {runs}): " + "; ".join(parts)
+    line += f"; {', '.join(counts)}" if counts else ""
+    return line + (f" — {_cell('; '.join(c.reasons))}" if c.reasons else "")
+
+
+def _record(report: Report) -> list[str]:
+    out = ["## Timeline", ""]
+    out += [
+        f"- {e.ts}{' (year inferred)' if e.year_inferred else ''} — {e.what}: `{_cell(e.value)}` "
+        f"(ledger #{e.ledger_seq}, evidence `{e.evidence_sha256[:12]}`)"
+        for e in report.timeline
+    ] or ["- no timestamped events"]
+    out += [
+        "",
+        "## Findings and IOCs",
+        "",
+        "| finding | kind | value | host | rows | ledger | evidence |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    out += [
+        f"| {f.name} | {f.kind} | `{_cell(f.value)}` | {f.host} | {f.count} | #{f.ledger_seq} | "
+        f"`{f.evidence_sha256[:12]}` |"
+        for f in report.findings
+    ]
+    out += ["", "## ATT&CK techniques", ""]
+    out += [f"- {t}" for t in report.attack] or ["- none supported by the evidence"]
+    if report.attack_investigated:
+        out.append(f"- investigated by the playbook (not a finding): {', '.join(report.attack_investigated)}")
+    out += ["", "## Steps", ""]
+    for s in report.steps:
+        who = f"{s.verdict} by {s.approver} (ledger #{s.decision_seq})" if s.verdict else "no decision"
+        reason = f" — {_cell(s.reason)}" if s.reason else ""
+        out.append(
+            f"- **{s.step_id}** `{s.tool}` ({s.source}{', follow-up' if s.followup else ''}, "
+            f"ledger #{s.proposal_seq}): {who}{reason}"
+        )
+        for r in s.runs:
+            where = f"{r.host}" + (f" [{_cell(r.item)}]" if r.item else "")
+            result = (
+                f"**failed** {r.error_kind}: {_cell(r.error)}"
+                if r.error
+                else f"{r.rows} rows, evidence `{(r.evidence_sha256 or '')[:12]}`"
+            )
+            flag = " (re-executed after a crash)" if r.reexecution else ""
+            out.append(f"  - {where}: {result} (ledger #{r.ledger_seq}){flag}")
+        if s.analysis:
+            out.append(f"  - model analysis: {_cell(s.analysis)}")
+    out += [f"- **{o.step_id}** skipped: {o.note}" for o in report.outcomes if o.status == "condition_false"]
+    if report.host_keys:
+        out += ["", "## Host keys first seen during the case", ""]
+        how = {"flag": "--trust-new-host-key", "approver": "the approver, asked", "nobody": "no one to ask"}
+        out += [
+            f"- {k.host}: {k.key_type} `{k.fingerprint}` **{'pinned' if k.pinned else 'refused'}** "
+            f"({how.get(k.by, k.by)}: {k.actor}, ledger #{k.ledger_seq})"
+            for k in report.host_keys
+        ]
+    return out
+
+
+def render_markdown(report: Report) -> str:
+    """report.md: verdict, key facts, needs review, coverage; then timeline, findings, ATT&CK, steps, keys."""
+    out = [
+        f"# Case {report.case_id}: {report.playbook_title}",
+        "",
+        f"Playbook `{report.playbook_id}` v{report.playbook_version} · hosts {', '.join(report.hosts)} · "
+        f"status **{report.status}** · generated {report.generated_at}",
+        "",
+    ]
+    out += _verdict(report, report.verdict)
+    out += _key_facts(report)
+    review = needs_review(report.verdict, report.coverage) if report.verdict else []
+    out += ["## Needs review", ""] + ([f"- {_cell(r)}" for r in review] or ["- nothing"]) + [""]
+    out += ["## Coverage", ""] + ([_coverage_line(c) for c in report.coverage] or ["- no coverage recorded"])
+    out += ["", *_record(report)]
+    # Values come from hosts under investigation: no control or bidi characters reach a viewer.
+    return "\n".join(printable(line) for line in "\n".join(out).split("\n")) + "\n"

@@ -1,0 +1,168 @@
+"""The case verdict: the playbook's conclusions over the findings and the steps' coverage, with its basis.
+
+The status is always the deterministic one. A model's verdict is shown beside it; one more severe than the
+status is listed for review, and no model answer can turn compromised or inconclusive into no_evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from agent.case.entry import LedgerEntry
+from agent.case.payloads import Analysis, LedgerKind
+from agent.coverage import StepCoverage
+from agent.report.model import (
+    Basis,
+    CaseStatus,
+    CaseVerdict,
+    FiredConclusion,
+    ModelVerdict,
+    ModelVerdictKind,
+    UndecidedConclusion,
+)
+from agent.state import Finding
+from playbooks.conclusions import CaseConclusion, StepExamination, conclude
+from playbooks.schema import Playbook
+
+_STATUS_RANK: dict[CaseStatus, int] = {"inconclusive": 1, "no_evidence": 1, "suspicious": 2, "compromised": 3}
+_MODEL_RANK: dict[ModelVerdictKind, int] = {"inconclusive": 0, "benign": 1, "suspicious": 2, "malicious": 3}
+
+
+def finding_counts(findings: Sequence[Finding]) -> dict[str, dict[str, int]]:
+    """Extractor findings as name -> value -> rows (summed over hosts); model findings never decide."""
+    out: dict[str, dict[str, int]] = {}
+    for f in findings:
+        if f.source == "extractor":
+            values = out.setdefault(f.name, {})
+            values[f.value] = values.get(f.value, 0) + f.count
+    return out
+
+
+def model_verdicts(entries: Sequence[LedgerEntry], status: CaseStatus) -> list[ModelVerdict]:
+    """The model's analyses in ledger order, each flagged when more severe than the deterministic `status`."""
+    out = []
+    for entry in entries:
+        if entry.kind == LedgerKind.ANALYSIS:
+            a = Analysis.model_validate(entry.data)
+            out.append(
+                ModelVerdict(
+                    proposal_id=a.proposal_id,
+                    verdict=a.verdict,
+                    confidence=a.confidence,
+                    summary=a.summary,
+                    ledger_seq=entry.seq,
+                    more_severe=_MODEL_RANK[a.verdict] > _STATUS_RANK[status],
+                )
+            )
+    return out
+
+
+def _basis(finding: str, values: Sequence[tuple[str, int]], findings: Sequence[Finding]) -> list[Basis]:
+    out = []
+    for value, count in values:
+        held = [f for f in findings if f.name == finding and f.value == value and f.source == "extractor"]
+        out += [
+            Basis(
+                finding=finding,
+                value=value,
+                count=count if len(held) == 1 else f.count,
+                ledger_seq=f.ledger_seq,
+                evidence_sha256=f.evidence_sha256,
+            )
+            for f in held
+        ]
+    return out
+
+
+def case_verdict(
+    playbook: Playbook,
+    findings: Sequence[Finding],
+    coverage: Sequence[StepCoverage],
+    entries: Sequence[LedgerEntry],
+) -> CaseVerdict:
+    """Decide the case from its extractor findings and step coverage; cite values with their ledger entry."""
+    raw = {c.step_id: StepExamination(step_id=c.step_id, state=c.status, reasons=c.reasons) for c in coverage}
+    conclusion: CaseConclusion = conclude(playbook, finding_counts(findings), raw)
+    fired = [
+        FiredConclusion(
+            id=f.id,
+            status=f.status,
+            sentence=f.sentence,
+            attack=list(f.attack),
+            basis=[b for c in f.citations for b in _basis(c.finding, c.values, findings)],
+        )
+        for f in conclusion.fired
+    ]
+    return CaseVerdict(
+        status=conclusion.status,
+        summary=conclusion.summary,
+        basis=list({(b.finding, b.value, b.ledger_seq): b for f in fired for b in f.basis}.values()),
+        fired=fired,
+        ruled_out=list(conclusion.ruled_out),
+        undecided=[UndecidedConclusion(id=u.id, reasons=list(u.reasons)) for u in conclusion.undecided],
+        model=model_verdicts(entries, conclusion.status),
+    )
+
+
+def found_attack(verdict: CaseVerdict, findings: Sequence[Finding]) -> list[str]:
+    """Techniques the evidence supports: fired conclusions' and extractor findings' (never the header)."""
+    return sorted({*(t for f in verdict.fired for t in f.attack), *_extractor_attack(findings)})
+
+
+def _extractor_attack(findings: Sequence[Finding]) -> set[str]:
+    return {t for f in findings if f.source == "extractor" for t in f.attack}
+
+
+def needs_review(verdict: CaseVerdict, coverage: Sequence[StepCoverage]) -> list[str]:
+    """What a human must judge: review conclusions, more severe model verdicts, steps not examined."""
+    out = [f"{f.sentence} ({f.id})" for f in verdict.fired if f.status == "review"]
+    out += [
+        f"the model judged {m.proposal_id} {m.verdict} ({m.confidence:.2f}): {m.summary} "
+        f"(ledger #{m.ledger_seq})"
+        for m in verdict.model
+        if m.more_severe
+    ]
+    out += [
+        f"step {c.step_id} {c.status.replace('_', ' ')}: {'; '.join(c.reasons) or 'no reason recorded'}"
+        for c in coverage
+        if c.status in ("partial", "not_examined")
+    ]
+    out += [f"conclusion {u.id} undecided: {'; '.join(u.reasons)}" for u in verdict.undecided]
+    return out
+
+
+@dataclass
+class _Seen:
+    rows: int = 0
+    first: str | None = None
+    last: str | None = None
+
+
+def ranked_values(findings: Sequence[Finding], name: str) -> list[tuple[str, int, str | None, str | None]]:
+    """A finding's values by rows, highest first: (value, rows, first seen, last seen) over every host."""
+    acc: dict[str, _Seen] = {}
+    for f in findings:
+        if f.name != name:
+            continue
+        a = acc.setdefault(f.value, _Seen())
+        a.rows += f.count
+        if f.first_seen is not None:
+            a.first = min(a.first or f.first_seen, f.first_seen)
+        if f.last_seen is not None:
+            a.last = max(a.last or f.last_seen, f.last_seen)
+    return sorted(((v, a.rows, a.first, a.last) for v, a in acc.items()), key=lambda r: (-r[1], r[0]))
+
+
+def weights(verdict: CaseVerdict, findings: Sequence[Finding]) -> list[str]:
+    """Finding names by weight: those the fired conclusions cite first (compromised before suspicious), then
+    the rest by rows."""
+    order = {"compromised": 0, "suspicious": 1, "review": 2, "context": 3}
+    cited: list[str] = []
+    for f in sorted(verdict.fired, key=lambda c: order.get(c.status, 4)):
+        cited += [b.finding for b in f.basis if b.finding not in cited]
+    totals: Mapping[str, int] = {
+        n: sum(r[1] for r in ranked_values(findings, n)) for n in {f.name for f in findings}
+    }
+    rest = sorted((n for n in totals if n not in cited), key=lambda n: (-totals[n], n))
+    return [n for n in cited if n in totals] + rest
