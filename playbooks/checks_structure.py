@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from playbooks.checks_conclusions import CONCLUSION_CHECKS
 from playbooks.issues import Issue, Severity
 from playbooks.lint import Check, LintContext
 from playbooks.refs import ConcatRef, Encoding, FindingRef, InputRef, ItemRef
@@ -215,15 +216,22 @@ class MissingGuidance(Check):
 
 
 class MissingAttack(Check):
-    """A playbook should map to the ATT&CK techniques it investigates."""
+    """A playbook should map to the ATT&CK techniques it investigates (header, conclusions or extractors)."""
 
     code = "PB021"
     severity = Severity.WARNING
     summary = "no ATT&CK mapping"
 
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        if not ctx.playbook.attack:
-            yield self.issue(ctx, ("id",), "no ATT&CK technique listed under `attack` (e.g. [T1110.001])")
+        pb = ctx.playbook
+        claimed = [*pb.attack, *(t for c in pb.conclusions for t in c.attack)]
+        claimed += [t for s in pb.steps for ex in s.extract.values() for t in ex.attack]
+        if not claimed:
+            yield self.issue(
+                ctx,
+                ("id",),
+                "no ATT&CK technique listed under a conclusion's, an extractor's or the playbook's `attack`",
+            )
 
 
 class IdMirrorsPath(Check):
@@ -252,5 +260,6 @@ STRUCTURE_CHECKS: tuple[Check, ...] = (
     MissingGuidance(),
     MissingAttack(),
     IdMirrorsPath(),
+    *CONCLUSION_CHECKS,
 )
 """Rules that run without the tool catalogue (also run by load_playbook)."""

@@ -17,7 +17,7 @@ version: "1.0"  # quoted: YAML would read 1.0 as a number
 description: >
   What this playbook investigates, and what a responder should conclude from it.
 severity: medium  # low | medium | high | critical
-attack: [T1078]  # MITRE ATT&CK technique ids (T1234 or T1234.001)
+attack: [T1110, T1078]  # MITRE ATT&CK ids investigated; each one is claimed by a conclusion below
 
 inputs:  # given with --input NAME=VALUE; typed: string int duration host path ip hash regex list
   since:
@@ -57,6 +57,21 @@ steps:  # run in order; a step whose `when` is false is skipped
         regex: 'Accepted \\S+ for (?P<value>\\S+) from'
     guidance: >
       Did any source that failed also log in? An Accepted line after many failures is the key finding.
+
+conclusions:  # the verdict: typed rules over findings; the values that made a rule true are cited after it
+  - id: failing_source_logged_in
+    status: compromised  # compromised | suspicious decide the verdict; review | context never change it
+    when: {{exists: accepted_users}}  # or {{overlap: F, with: G}}, {{all: [...]}}, {{not: C}}, ...
+    decided_by: [source_activity]  # not examined and nothing fired: inconclusive, never clean
+    summary: A source with failed logins then logged in
+    ruled_out: No source with failed logins logged in
+    attack: [T1078]  # claimed only when the conclusion fires
+  - id: failed_logins_seen
+    status: context
+    when: {{count: sources, over: 0}}
+    summary: Failed SSH logins
+    cite: [sources, users]
+    attack: [T1110]
 """
 
 
