@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from tools.base import Row, Tool, ToolArgs, ToolContext, ToolResult, make_result
 from tools.errors import InvalidToolArgsError
-from tools.logsearch.dialect import CompiledPattern, compile_pattern
-from tools.logsearch.engines import Match
-from tools.logsearch.render import render_counts, render_matches
+from tools.logsearch.accounting import file_coverage, journal_coverage
+from tools.logsearch.dialect import compile_pattern
+from tools.logsearch.render import render_counts, render_coverage, render_matches
 from tools.logsearch.runner import SearchPlan, run_files, run_journal
-from tools.logsearch.timestamps import iso, parse_bound, parse_line_time
+from tools.logsearch.timestamps import parse_bound
+from tools.logsearch.window import Tally, Window, window_rows
 from tools.secret_paths import refuse_secret
 
 # journald keeps auth events under the auth (4) and authpriv (10) syslog facilities.
@@ -81,7 +82,11 @@ class LogMatchRow(BaseModel):
     line_no: int | None = None
     """1-based line number in the (decompressed) file; None for journal entries."""
     timestamp: str | None = None
-    """The line's own timestamp as ISO 8601 (times without an offset read as UTC); None if none was found."""
+    """The line's own timestamp as ISO 8601 (times without an offset read as UTC); None if none was found
+    (such lines are kept even under a time window, and counted in the coverage's `untimed`)."""
+    year_inferred: bool = False
+    """True (the column is present only then) when the line's time has no year (classic syslog) and the
+    year was inferred from the file's mtime: the latest year that does not put the line after it."""
     line: str | None = None
     """The line, decoded as UTF-8 with replacement characters (the raw bytes are the evidence)."""
     count: int | None = None
@@ -101,7 +106,8 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
     row_model = LogMatchRow
 
     def run(self, args: SearchLogsArgs, ctx: ToolContext) -> ToolResult:
-        """Validate the pattern, push the search down, then window, extract and render the matches."""
+        """Validate the pattern, push the search down, window, extract and render the matches, and record
+        the coverage (files found or missing, lines, span, what the window kept)."""
         started = time.monotonic()
         pattern = compile_pattern(args.pattern, ignore_case=args.ignore_case, fixed=args.fixed_string)
         now = datetime.now(UTC)
@@ -126,11 +132,10 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
             raise InvalidToolArgsError("this host logs to journald: search log=... or paths=..., not both")
         if not paths and not journal:
             raise InvalidToolArgsError(f"the host profile {ctx.profile.name!r} has no {args.log!r} log")
+        window = Window(since, until)
         if journal:
-            outcome = run_journal(
-                plan, ctx, since=since, until=until, unit=args.unit,
-                facilities=_JOURNAL_FACILITIES.get(args.log or "", ()),
-            )
+            facilities = _JOURNAL_FACILITIES.get(args.log or "", ())
+            outcome = run_journal(plan, ctx, since=since, until=until, unit=args.unit, facilities=facilities)
         else:
             outcome = run_files(plan, paths, ctx)
         notes = list(outcome.notes)
@@ -138,49 +143,47 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
             rows: list[Row] = [{"path": p, "count": n} for p, n in outcome.counts.items()]
             text = render_counts(outcome.counts, outcome.truncated)
             truncated = outcome.truncated
+            total = sum(outcome.counts.values())
+            tally = Tally(matched=total, kept=total)
         else:
-            rows, cut = _rows(outcome.matches, pattern, args.max_matches, since, until, now)
-            truncated = outcome.truncated or cut
+            references = {f.path: f.mtime for f in outcome.files if f.mtime is not None}
+            rows, tally = window_rows(outcome.matches, pattern, args.max_matches, window, references, now)
+            truncated = outcome.truncated or tally.cut
             if args.count_only:
                 rows = _count_rows(rows, outcome.searched)
                 text = render_counts({str(r["path"]): int(r["count"] or 0) for r in rows}, truncated)
             else:
                 text = render_matches(rows, truncated)
             if windowed:
-                notes.append("the time window was applied to lines whose timestamp could be read")
+                notes.append(
+                    "the time window was applied; lines without a readable time were kept and counted"
+                )
+        if journal:
+            scope = f" for unit {args.unit}" if args.unit else (f" for log={args.log}" if args.log else "")
+            coverage = journal_coverage(
+                outcome.journal_last, tally, window, truncated=truncated, limit=args.max_matches, scope=scope
+            )
+        else:
+            coverage = file_coverage(
+                outcome.files,
+                tally,
+                window,
+                truncated=truncated,
+                limit=args.max_matches,
+                include_rotated=args.include_rotated,
+                now=now,
+            )
         return make_result(
-            self.name, outcome.outputs, rows, text, host=ctx.transport.host,
-            duration_s=time.monotonic() - started, truncated=truncated, notes=notes,
+            self.name,
+            outcome.outputs,
+            rows,
+            f"{text}\n{render_coverage(coverage)}",
+            host=ctx.transport.host,
+            duration_s=time.monotonic() - started,
+            truncated=truncated,
+            notes=notes,
+            coverage=coverage,
         )
-
-
-def _rows(
-    matches: list[Match],
-    pattern: CompiledPattern,
-    limit: int,
-    since: datetime | None,
-    until: datetime | None,
-    now: datetime,
-) -> tuple[list[Row], bool]:
-    """Matches inside the window, up to the limit, with their timestamps and named-group columns."""
-    rows: list[Row] = []
-    for match in matches:
-        stamp = parse_line_time(match.line, now)
-        if (since or until) and (
-            stamp is None or (since is not None and stamp < since) or (until is not None and stamp > until)
-        ):
-            continue
-        if len(rows) >= limit:
-            return rows, True
-        row: Row = {
-            "path": match.path,
-            "line_no": match.line_no,
-            "timestamp": iso(stamp),
-            "line": match.line.decode("utf-8", "replace"),
-        }
-        row.update(pattern.extract(match.line))
-        rows.append(row)
-    return rows, False
 
 
 def _count_rows(rows: list[Row], searched: list[str]) -> list[Row]:

@@ -26,7 +26,9 @@ def search(ctx: ToolContext, **raw: object) -> ToolResult:
 def grep_count(pattern: str, path: Path, *flags: str) -> int:
     done = subprocess.run(
         ["grep", "-c", *flags, "-e", pattern, "--", str(path)],
-        capture_output=True, check=False, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        check=False,
+        env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
     )
     return int(done.stdout.strip())
 
@@ -163,12 +165,17 @@ def test_time_window_on_syslog_lines(local_ctx: ToolContext, tmp_path: Path, eng
     lines = [f"{syslog_stamp(now - age)} h sshd[1]: Failed password for root".encode() for age in ages]
     log = write(tmp_path / "auth.log", [*lines, b"no timestamp: Failed password for x"])
     recent = search(local_ctx, paths=[str(log)], pattern="Failed", since="1h", engine=engine)
-    assert [r["line_no"] for r in recent.rows] == [3, 4]
+    # The undated line 5 is kept under every window, and counted.
+    assert [r["line_no"] for r in recent.rows] == [3, 4, 5]
+    assert recent.coverage is not None
+    assert (recent.coverage.matched, recent.coverage.kept) == (5, 3)
+    assert (recent.coverage.outside_window, recent.coverage.untimed) == (2, 1)
+    assert recent.coverage.status == "partial"
     until = (now - timedelta(hours=1)).isoformat()
     older = search(local_ctx, paths=[str(log)], pattern="Failed", since="30d", until=until, engine=engine)
-    assert [r["line_no"] for r in older.rows] == [1, 2]
+    assert [r["line_no"] for r in older.rows] == [1, 2, 5]
     counted = search(local_ctx, paths=[str(log)], pattern="Fail", since="6h", count_only=True, engine=engine)
-    assert counted.rows == [{"path": str(log), "count": 3}]
+    assert counted.rows == [{"path": str(log), "count": 4}]
 
 
 def test_time_window_on_iso_lines(local_ctx: ToolContext, tmp_path: Path) -> None:
@@ -182,8 +189,11 @@ def test_time_window_on_iso_lines(local_ctx: ToolContext, tmp_path: Path) -> Non
         ],
     )
     result = search(
-        local_ctx, paths=[str(log)], pattern="Failed",
-        since="2026-11-26T03:14:07.5+00:00", until="2026-11-26T23:00:00",
+        local_ctx,
+        paths=[str(log)],
+        pattern="Failed",
+        since="2026-11-26T03:14:07.5+00:00",
+        until="2026-11-26T23:00:00",
     )
     assert [r["line"] for r in result.rows] == [
         "2026-11-26T05:30:00+02:00 h sshd[1]: Failed two",
@@ -251,7 +261,8 @@ def test_grep_engine_uses_zgrep_for_gz(local_ctx: ToolContext, tmp_path: Path) -
     write(tmp_path / "auth.log.1.gz", auth_lines(3), gz=True)
     result = search(local_ctx, paths=[str(live)], pattern="Failed", engine="grep")
     programs = [c.argv[0] for c in result.commands]
-    assert programs == ["find", "grep", "zgrep"]
+    # the search, then the coverage probes (counts, first and last lines), each over all files at once
+    assert programs == ["find", "grep", "zgrep", "grep", "head", "tail", "zgrep", "zgrep"]
     assert len(result.rows) == 2
 
 

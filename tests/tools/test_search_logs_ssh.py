@@ -31,8 +31,11 @@ def test_search_and_read_over_ssh(tmp_path: Path) -> None:
     sshd = sshd_module.start_sshd(tmp_path / "sshd")
     try:
         entry = HostEntry(
-            address="127.0.0.1", port=sshd.port, user="root",
-            key_file=sshd.keys.client_key, known_hosts=sshd.known_hosts,
+            address="127.0.0.1",
+            port=sshd.port,
+            user="root",
+            key_file=sshd.keys.client_key,
+            known_hosts=sshd.known_hosts,
         )
         with ssh_module.SSHPool(Inventory(hosts={"web01": entry})) as pool:
             ctx = ToolContext(transport=pool.transport("web01"))
@@ -45,7 +48,10 @@ def test_search_and_read_over_ssh(tmp_path: Path) -> None:
         sshd.stop()
     assert result.host == "web01"
     assert result.host_key_fingerprint == sshd.keys.host_fingerprint
-    assert [c.argv[0] for c in result.commands] == ["find", "grep", "zgrep"]
+    assert [c.argv[0] for c in result.commands][:3] == ["find", "grep", "zgrep"]
+    assert result.coverage is not None and result.coverage.status == "examined"
+    assert result.coverage.lines_read == 3300
+    assert [s.lines for s in result.coverage.sources] == [300, 3000]
     # every 15th line is a failed password for root: 20 in the .gz, 200 in the live file
     assert len(result.rows) == 220
     assert {row["user"] for row in result.rows} == {"root"}

@@ -235,7 +235,7 @@ def compile_pattern(pattern: str, *, ignore_case: bool = False, fixed: bool = Fa
     repeated = sorted({n for n in parsed.names if parsed.names.count(n) > 1})
     if repeated:  # each named group becomes one row column: a name used twice has no single value
         raise InvalidToolArgsError(f"pattern {pattern!r}: group name(s) {repeated} used more than once")
-    clash = {"path", "line_no", "timestamp", "line", "count"} & set(parsed.names)
+    clash = {"path", "line_no", "timestamp", "line", "count", "year_inferred"} & set(parsed.names)
     if clash:
         raise InvalidToolArgsError(f"pattern group names {sorted(clash)} clash with row columns")
     body = _regex(parsed.tree, "rust")

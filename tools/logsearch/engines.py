@@ -1,11 +1,10 @@
-"""Argv builders for the search engines (rg, grep, zgrep, journalctl, find) and parsers of what they print."""
+"""Argv builders for the search engines (rg, grep, zgrep, journalctl) and parsers of what they print."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
 
 from tools.errors import CommandFailedError
 from tools.logsearch.dialect import CompiledPattern
@@ -16,7 +15,6 @@ SEARCH_OK_EXIT = frozenset({0, 1, 2})
 _MISSING = re.compile(r"^[\w.-]+: (?P<path>.+): No such file or directory(?: \(os error 2\))?$")
 _WARNING = re.compile(r"^[\w.-]+: warning: ")
 _ROTATED_SUFFIX = re.compile(r"(?:\.(?P<n>\d{1,4})|-(?P<date>\d{8}))?(?:\.gz)?")
-_GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
 
 
 @dataclass(frozen=True)
@@ -86,11 +84,12 @@ def journalctl_argv(
     return [*argv, *(f"SYSLOG_FACILITY={f}" for f in facilities)]
 
 
-def find_rotated_argv(path: str) -> list[str]:
-    """find the rotations of one log next to it (`auth.log*`); find's -name matches, no shell expands."""
-    posix = PurePosixPath(path)
-    glob = _GLOB_SPECIAL.sub(r"\\\1", posix.name) + "*"
-    return ["find", str(posix.parent), "-maxdepth", "1", "-type", "f", "-name", glob, "-print0"]
+def journalctl_newest_argv(*, unit: str | None, facilities: tuple[int, ...]) -> list[str]:
+    """journalctl's newest entry of the unit/facilities searched, no window: where the journal ends."""
+    argv = ["journalctl", "--no-pager", "--quiet", "--utc", "-o", "short-iso", "-n", "1"]
+    if unit:
+        argv += ["-u", unit]
+    return [*argv, *(f"SYSLOG_FACILITY={f}" for f in facilities)]
 
 
 def rotation_order(path: str, found: bytes) -> list[str]:

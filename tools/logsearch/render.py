@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tools.base import Row
+from tools.coverage import Coverage
 
 MAX_TEXT_ROWS = 200
 MAX_TEXT_CHARS = 64 * 1024
@@ -36,3 +37,27 @@ def render_counts(counts: dict[str, int], truncated: bool) -> str:
     total = sum(counts.values())
     lines.append(f"total: {total}" + (" (truncated: at least)" if truncated else ""))
     return "\n".join(lines)
+
+
+def render_coverage(cov: Coverage) -> str:
+    """One line: files read/missing, lines, span, window, kept/untimed, status."""
+    found = [s for s in cov.sources if s.found]
+    missing = len(cov.sources) - len(found)
+    if [s.path for s in cov.sources] == ["journald"]:
+        parts = [f"journald (newest entry {cov.last_ts or 'none'})"]
+    else:
+        parts = [f"{len(found)} file(s) read" + (f", {missing} missing" if missing else "")]
+    if found and parts[0].startswith(f"{len(found)} file"):
+        lines = "? lines" if cov.lines_read is None else f"{cov.lines_read} lines"
+        parts.append(f"{lines} spanning {cov.first_ts or '?'}..{cov.last_ts or '?'}")
+    if cov.window_since or cov.window_until:
+        parts.append(f"window {cov.window_since or 'the start'}..{cov.window_until or 'now'}")
+    kept = f"kept {cov.kept} of {cov.matched} matched" if cov.matched is not None else "kept ?"
+    if cov.outside_window:
+        kept += f", {cov.outside_window} outside the window"
+    if cov.untimed:
+        kept += f", {cov.untimed} untimed (kept)"
+    parts.append(kept)
+    if cov.year_inferred:
+        parts.append("years inferred from file mtimes")
+    return f"coverage: {cov.status}: " + "; ".join(parts)

@@ -14,21 +14,20 @@ from tools.logsearch.engines import (
     SEARCH_OK_EXIT,
     Match,
     check_errors,
-    find_rotated_argv,
     grep_argv,
     journalctl_argv,
+    journalctl_newest_argv,
     parse_counts,
     parse_journal,
     parse_named,
     parse_unnamed,
     rg_argv,
-    rotation_order,
     zgrep_argv,
 )
+from tools.logsearch.sources import LogFile, list_files, probe_files
+from tools.logsearch.timestamps import parse_iso
 from tools.transport.base import CommandOutput
 
-# find exits 1 when the directory is missing or unreadable; the search then reports the file missing.
-_FIND_OK_EXIT = frozenset({0, 1})
 # journalctl exits 1 when no entry matched.
 _JOURNAL_OK_EXIT = frozenset({0, 1})
 
@@ -46,29 +45,18 @@ class SearchPlan:
 
 @dataclass
 class Outcome:
-    """What the engines returned: the commands, matches (file order, line order) or counts, and notes."""
+    """What the engines returned: the commands, matches (file order, line order) or counts, notes, and the
+    files (found or missing) with what the probes learned about them."""
 
     outputs: list[CommandOutput] = field(default_factory=list)
+    files: list[LogFile] = field(default_factory=list)
     matches: list[Match] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     searched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     truncated: bool = False
-
-
-def _files(paths: list[str], plan: SearchPlan, ctx: ToolContext, outcome: Outcome) -> list[str]:
-    files: list[str] = []
-    for path in paths:
-        candidates = [path]
-        if plan.include_rotated:
-            argv = find_rotated_argv(path)
-            out = ctx.transport.run(
-                argv, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=_FIND_OK_EXIT
-            )
-            outcome.outputs.append(out)
-            candidates = rotation_order(path, out.stdout)
-        files += [c for c in candidates if c not in files]
-    return files
+    journal_last: datetime | None = None
+    journal_probed: bool = False
 
 
 def _engine(plan: SearchPlan, ctx: ToolContext) -> Literal["rg", "grep"]:
@@ -89,8 +77,25 @@ def _run(argv: list[str], ctx: ToolContext, outcome: Outcome) -> CommandOutput:
 def run_files(plan: SearchPlan, paths: list[str], ctx: ToolContext) -> Outcome:
     """Search files (and their rotations) with rg, or grep -E plus zgrep for .gz files."""
     outcome = Outcome()
-    files = _files(paths, plan, ctx, outcome)
+    listed, out = list_files(paths, plan.include_rotated, ctx)
+    outcome.outputs.append(out)
+    outcome.files = listed
+    outcome.notes += [f"not found: {f.path}" for f in listed if not f.found]
+    files = [f.path for f in listed if f.found]
     outcome.searched = files
+    if files:
+        _search(plan, files, ctx, outcome)
+    # A file that vanished between the listing and the search is missing after all.
+    gone = {n.removeprefix("not found: ") for n in outcome.notes if n.startswith("not found: ")}
+    for f in listed:
+        if f.found and f.path in gone:
+            f.found = False
+            f.notes.append("vanished between the listing and the search")
+    outcome.outputs += probe_files(listed, ctx)
+    return outcome
+
+
+def _search(plan: SearchPlan, files: list[str], ctx: ToolContext, outcome: Outcome) -> None:
     by_bytes = {f.encode("utf-8", "surrogateescape"): f for f in files}
     per_file = None if plan.count else plan.max_matches + 1
     engine = _engine(plan, ctx)
@@ -117,14 +122,13 @@ def run_files(plan: SearchPlan, paths: list[str], ctx: ToolContext) -> Outcome:
                 outcome.matches += parse_unnamed(out, gz)
     order = {f: i for i, f in enumerate(files)}
     if plan.count:
-        missing = {n.removeprefix("not found: ") for n in outcome.notes}
+        missing = {n.removeprefix("not found: ") for n in outcome.notes if n.startswith("not found: ")}
         outcome.counts = {f: outcome.counts.get(f, 0) for f in files if f not in missing}
     else:
         # rg searches files in parallel: put the rows back in file order (oldest rotation first).
         outcome.matches.sort(key=lambda m: (order.get(m.path, len(order)), m.line_no or 0))
         per_path = Counter(m.path for m in outcome.matches)
         outcome.truncated = outcome.truncated or any(n > plan.max_matches for n in per_path.values())
-    return outcome
 
 
 def run_journal(
@@ -150,4 +154,15 @@ def run_journal(
     outcome.matches = matches
     outcome.truncated = outcome.truncated or out.truncated
     outcome.notes.append("journald: journalctl matched the pattern (PCRE2) against MESSAGE only")
+    # The newest entry of the same unit/facilities, window ignored: one cheap read (-n 1 seeks to the
+    # tail) that tells "the window excludes everything" from "nothing matched". The oldest entry would
+    # need a scan from the head, so the journal's start is left unknown.
+    newest = journalctl_newest_argv(unit=unit, facilities=facilities)
+    probe = ctx.transport.run(
+        newest, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=_JOURNAL_OK_EXIT
+    )
+    outcome.outputs.append(probe)
+    entries = parse_journal(probe)
+    outcome.journal_probed = True
+    outcome.journal_last = parse_iso(entries[-1].line) if entries else None
     return outcome

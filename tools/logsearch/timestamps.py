@@ -110,3 +110,15 @@ def parse_bound(value: str, now: datetime, name: str) -> datetime:
 def iso(stamp: datetime | None) -> str | None:
     """The row form of a timestamp (ISO 8601 with offset)."""
     return None if stamp is None else stamp.isoformat()
+
+
+def line_time(line: bytes, reference: datetime) -> tuple[datetime | None, bool]:
+    """A line's time and whether its year was inferred: year-less syslog times take the latest year that
+    does not put the line after `reference` (the file's mtime) plus a day."""
+    stamp = parse_iso(line)
+    if stamp is not None:
+        return stamp, False
+    stamp = parse_syslog(line, reference)
+    if stamp is not None:
+        return stamp, True
+    return parse_access(line), False

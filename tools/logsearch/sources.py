@@ -1,0 +1,188 @@
+"""The log files a search reads: one `find` lists them (size, mtime), a few batched commands probe them.
+
+Cost is per command over SSH, so every command covers all files at once: one `find` for every path
+asked (its -printf gives size and mtime, so no `stat`), then `grep -c ''` (line counts; GNU grep counts
+newlines at memchr speed, ~2 ms per 100 MB here, faster than `wc -l`), `head -v -n 1` and
+`tail -v -n 1` over the plain files, and `zgrep -c ''` / `zgrep -m 1 ''` over the compressed ones (which
+decompress them once more). The last line of a .gz is not read: that would mean decompressing it all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+
+from tools.base import ToolContext
+from tools.logsearch.engines import parse_counts, rotation_order
+from tools.transport.base import CommandOutput
+
+# find exits 1 when a directory is missing or unreadable; the file is then recorded missing.
+# grep/zgrep/head/tail exit 1 or 2 when a file vanished or is unreadable: what they printed still counts.
+_LIST_OK_EXIT = frozenset({0, 1})
+_PROBE_OK_EXIT = frozenset({0, 1, 2})
+_GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
+# `SIZE MTIME PATH\0`: find's -printf; the path is last, so spaces in it are harmless.
+_PRINTF = "%s %T@ %p\\0"
+
+
+@dataclass
+class LogFile:
+    """One file asked for (`family` is its own path) or a rotation of one (`family` is the live file's):
+    whether it exists, its size, mtime, lines, first and last line."""
+
+    path: str
+    found: bool
+    family: str = ""
+    size: int | None = None
+    mtime: datetime | None = None
+    lines: int | None = None
+    first_line: bytes | None = None
+    last_line: bytes | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def compressed(self) -> bool:
+        """True for a gzip rotation (searched with zgrep or rg --search-zip)."""
+        return self.path.endswith(".gz")
+
+
+def list_argv(paths: list[str], include_rotated: bool) -> list[str]:
+    """One `find -L` over the directories of all paths, matching each name (and its rotations)."""
+    dirs: list[str] = []
+    globs: list[str] = []
+    for path in paths:
+        posix = PurePosixPath(path)
+        glob = _GLOB_SPECIAL.sub(r"\\\1", posix.name) + ("*" if include_rotated else "")
+        dirs += [str(posix.parent)] if str(posix.parent) not in dirs else []
+        globs += [glob] if glob not in globs else []
+    names: list[str] = ["-name", globs[0]]
+    for glob in globs[1:]:
+        names += ["-o", "-name", glob]
+    if len(globs) > 1:
+        names = ["(", *names, ")"]
+    # -L: a log that is a symlink (or in a symlinked directory) is listed with its target's size and mtime.
+    return ["find", "-L", *dirs, "-maxdepth", "1", "-type", "f", *names, "-printf", _PRINTF]
+
+
+def parse_listing(out: CommandOutput) -> dict[str, tuple[int, datetime]]:
+    """Path to (size, mtime) from `SIZE MTIME PATH\\0` records; a record cut by the cap is dropped."""
+    listed: dict[str, tuple[int, datetime]] = {}
+    records = out.stdout.split(b"\0")
+    for record in records[:-1]:
+        size, _, rest = record.partition(b" ")
+        stamp, _, raw_path = rest.partition(b" ")
+        try:
+            mtime = datetime.fromtimestamp(float(stamp), UTC)
+        except (ValueError, OverflowError):
+            continue
+        if size.isdigit() and raw_path:
+            listed[raw_path.decode("utf-8", "surrogateescape")] = (int(size), mtime)
+    return listed
+
+
+def list_files(
+    paths: list[str], include_rotated: bool, ctx: ToolContext
+) -> tuple[list[LogFile], CommandOutput]:
+    """Every path asked for (found or not) and its rotations, oldest first per path, with size and mtime."""
+    normal = [str(PurePosixPath(p)) for p in paths]
+    argv = list_argv(normal, include_rotated)
+    out = ctx.transport.run(argv, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=_LIST_OK_EXIT)
+    listed = parse_listing(out)
+    found = b"\0".join(p.encode("utf-8", "surrogateescape") for p in listed)
+    files: list[LogFile] = []
+    seen: set[str] = set()
+    for path in normal:
+        candidates = rotation_order(path, found) if include_rotated else [path]
+        for name in candidates:
+            if name in seen:
+                continue
+            seen.add(name)
+            size, mtime = listed.get(name, (None, None))
+            files.append(LogFile(path=name, found=name in listed, size=size, mtime=mtime, family=path))
+    return files, out
+
+
+def _run(argv: list[str], ctx: ToolContext, outputs: list[CommandOutput]) -> CommandOutput:
+    out = ctx.transport.run(argv, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=_PROBE_OK_EXIT)
+    outputs.append(out)
+    return out
+
+
+def split_headed(data: bytes, names: list[str]) -> dict[str, bytes]:
+    """The one line per file that `head -v -n 1` / `tail -v -n 1` printed under `==> NAME <==` headers.
+
+    Each part is at most one line, so a header is only ever looked for right after the previous part:
+    a log line that imitates a header cannot shift the parse. Parsing stops at the first header that is
+    not where it must be (a file that vanished), leaving the rest unknown.
+    """
+    parts: dict[str, bytes] = {}
+    pos = 0
+    for i, name in enumerate(names):
+        header = b"==> " + name.encode("utf-8", "surrogateescape") + b" <==\n"
+        if i and data.startswith(b"\n" + header, pos):
+            pos += 1  # the blank line head/tail print before every header but the first
+        if not data.startswith(header, pos):
+            break
+        start = pos + len(header)
+        newline = data.find(b"\n", start)
+        end = len(data) if newline < 0 else newline
+        parts[name] = data[start:end]
+        pos = end + 1
+    return parts
+
+
+def _named_lines(out: CommandOutput, names: list[str]) -> dict[str, bytes]:
+    """`NAME:REST` lines (zgrep -H) to NAME -> REST, matching the longest known name first."""
+    by_length = sorted(names, key=len, reverse=True)
+    found: dict[str, bytes] = {}
+    data = (
+        out.stdout
+        if out.stdout.endswith(b"\n") or not out.truncated
+        else out.stdout[: out.stdout.rfind(b"\n") + 1]
+    )
+    for record in data.split(b"\n")[:-1] if data else []:
+        for name in by_length:
+            prefix = name.encode("utf-8", "surrogateescape") + b":"
+            if record.startswith(prefix) and name not in found:
+                found[name] = record[len(prefix) :]
+                break
+    return found
+
+
+def probe_files(files: list[LogFile], ctx: ToolContext) -> list[CommandOutput]:
+    """Fill in line counts and first/last lines of the found files, in at most five commands."""
+    outputs: list[CommandOutput] = []
+    plain = [f for f in files if f.found and not f.compressed and (f.size or 0) > 0]
+    packed = [f for f in files if f.found and f.compressed]
+    for f in files:
+        if f.found and not f.compressed and f.size == 0:
+            f.lines = 0
+    if plain:
+        names = [f.path for f in plain]
+        by_bytes = {n.encode("utf-8", "surrogateescape"): n for n in names}
+        counts = parse_counts(
+            _run(["grep", "-c", "-H", "-Z", "-a", "-e", "", "--", *names], ctx, outputs), by_bytes
+        )
+        heads = split_headed(_run(["head", "-v", "-n", "1", "--", *names], ctx, outputs).stdout, names)
+        tails = split_headed(_run(["tail", "-v", "-n", "1", "--", *names], ctx, outputs).stdout, names)
+        for f in plain:
+            f.lines = counts.get(f.path)
+            f.first_line = heads.get(f.path)
+            f.last_line = tails.get(f.path)
+    if packed and ctx.transport.which("zgrep"):
+        names = [f.path for f in packed]
+        counted = _named_lines(_run(["zgrep", "-c", "-H", "-a", "-e", "", "--", *names], ctx, outputs), names)
+        firsts = _named_lines(
+            _run(["zgrep", "-m", "1", "-H", "-a", "-e", "", "--", *names], ctx, outputs), names
+        )
+        for f in packed:
+            count = counted.get(f.path, b"").strip()
+            f.lines = int(count) if count.isdigit() else None
+            f.first_line = firsts.get(f.path)
+            f.notes.append("last line not read (compressed rotation)")
+    elif packed:
+        for f in packed:
+            f.notes.append("not counted: the host has no zgrep")
+    return outputs
