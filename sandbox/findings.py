@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 PersistenceKind = Literal["cron.d", "crontab", "authorized_keys", "systemd", "rc.local"]
+ExpectedVerdict = Literal["compromised", "suspicious", "no_evidence", "inconclusive"]
 
 
 class _Fact(BaseModel):
@@ -169,6 +170,8 @@ class UtmpRecord(_Fact):
 class ExpectedFindings(_Fact):
     """Everything a correct investigation of this host must report, computed from the files written."""
 
+    kind: Literal["bruteforce-compromise"] = "bruteforce-compromise"
+    """Which ground-truth model this is (the state file tells them apart by it)."""
     scenario: str
     """Scenario name."""
     hostname: str
@@ -204,6 +207,8 @@ class ExpectedFindings(_Fact):
     """Records in /var/log/wtmp, in file order."""
     btmp_count: int
     """Number of records in /var/log/btmp (one per failed password)."""
+    verdict: ExpectedVerdict = "compromised"
+    """The case verdict a correct investigation reaches."""
 
     def process(self, role: str) -> PlantedProcess:
         """The planted process with this role."""

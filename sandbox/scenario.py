@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sandbox.errors import SandboxError
-from sandbox.findings import ExpectedFindings
+from sandbox.truth import HostTruth
 
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
 
@@ -86,7 +86,7 @@ class PlannedHost(BaseModel):
 
     processes: tuple[ProcessSpec, ...]
     """Processes to start, in order."""
-    findings: ExpectedFindings
+    findings: HostTruth
     """Ground truth, with `processes` empty: the launcher adds them once they run."""
     exe_sha256: dict[str, str]
     """Role to SHA-256 of its executable, taken before a deleted one disappears."""

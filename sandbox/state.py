@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sandbox.errors import SandboxError
-from sandbox.findings import ExpectedFindings
+from sandbox.truth import HostTruth
 
 STATE_FILE = "state.json"
 
@@ -35,7 +35,7 @@ class HostState(BaseModel):
     """Whether init still runs (filled by `status`)."""
     answers_ssh: bool = True
     """Whether its port answers with an SSH banner (filled by `status`)."""
-    expected: ExpectedFindings
+    expected: HostTruth
     """The scenario's ground truth for this host, runtime values included."""
 
 

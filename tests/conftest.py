@@ -13,6 +13,7 @@ from sandbox import launcher
 from sandbox.errors import SandboxError
 from sandbox.findings import ExpectedFindings
 from sandbox.state import HostState, SandboxState
+from sandbox.truth import HostTruth
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,15 @@ class SandboxHandle:
 
     @property
     def expected(self) -> ExpectedFindings:
-        """What tools must find on the host."""
+        """What tools must find on the host (the ssh-bruteforce-miner ground truth)."""
+        truth = self.host.expected
+        if not isinstance(truth, ExpectedFindings):
+            raise TypeError(f"{truth.scenario}: its ground truth is {type(truth).__name__}, use .truth")
+        return truth
+
+    @property
+    def truth(self) -> HostTruth:
+        """The host's ground truth, whichever scenario it runs."""
         return self.host.expected
 
     @property
