@@ -219,7 +219,12 @@ def conclude(playbook: Playbook, findings: Counts, steps: Mapping[str, StepExami
     for order, rule in enumerate(playbook.conclusions):
         result = evaluate(rule.when, findings)
         if result.holds:
-            names = rule.cite if rule.cite is not None else condition_findings(rule.when)
+            # By default only what made the rule true is cited: an `outside`'s `of`, a `not`, cite nothing.
+            names = (
+                rule.cite
+                if rule.cite is not None
+                else [n for n in condition_findings(rule.when) if n in result.witnesses]
+            )
             cites = _citations(names, result.witnesses, findings)
             fact = Fired(
                 id=rule.id,
