@@ -279,5 +279,21 @@ def test_journald_profile_runs_journalctl(tmp_path: Path) -> None:
     assert "--case-sensitive=true" in argv and argv[-2:] == ("SYSLOG_FACILITY=4", "SYSLOG_FACILITY=10")
     assert any(a.startswith("--since=") and a.endswith(" UTC") for a in argv)
     assert all(r["path"] == "journald" for r in result.rows)
+    assert result.commands[-1].argv[:8] == (
+        "journalctl",
+        "--no-pager",
+        "--quiet",
+        "--utc",
+        "-o",
+        "short-iso",
+        "-n",
+        "1",
+    )
+    cov = result.coverage
+    assert cov is not None and [s.path for s in cov.sources] == ["journald"]
+    if cov.last_ts is None:  # a journal without auth entries (a container): never "examined"
+        assert cov.status == "not_examined" and cov.reasons == ("the journal holds no entries for log=auth",)
+    else:
+        assert cov.status in ("examined", "partial", "not_examined") and cov.matched == len(result.rows)
     with pytest.raises(InvalidToolArgsError, match="not both"):
         search(ctx, log="auth", paths=[str(tmp_path / "x")], pattern="x")

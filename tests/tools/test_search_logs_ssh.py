@@ -40,7 +40,11 @@ def test_search_and_read_over_ssh(tmp_path: Path) -> None:
         with ssh_module.SSHPool(Inventory(hosts={"web01": entry})) as pool:
             ctx = ToolContext(transport=pool.transport("web01"))
             args = SEARCH_LOGS.parse_args(
-                {"paths": [str(live)], "pattern": r"Failed password for (?P<user>root) ", "engine": "grep"}
+                {
+                    "paths": [str(live), str(logs / "secure")],
+                    "pattern": r"Failed password for (?P<user>root) ",
+                    "engine": "grep",
+                }
             )
             result = SEARCH_LOGS.run(args, ctx)
             read = READ_FILE.run(READ_FILE.parse_args({"path": str(live), "lines": 2, "from_end": True}), ctx)
@@ -49,9 +53,13 @@ def test_search_and_read_over_ssh(tmp_path: Path) -> None:
     assert result.host == "web01"
     assert result.host_key_fingerprint == sshd.keys.host_fingerprint
     assert [c.argv[0] for c in result.commands][:3] == ["find", "grep", "zgrep"]
-    assert result.coverage is not None and result.coverage.status == "examined"
-    assert result.coverage.lines_read == 3300
-    assert [s.lines for s in result.coverage.sources] == [300, 3000]
+    cov = result.coverage
+    assert cov is not None and cov.status == "partial"
+    assert cov.reasons == (f"log missing: {logs / 'secure'} (and no rotation)",)
+    assert cov.lines_read == 3300 and cov.kept == 220
+    assert [(s.lines, s.found) for s in cov.sources] == [(300, True), (3000, True), (None, False)]
+    # one find lists every file; the probes then cover all files per command
+    assert len(result.commands) == 8
     # every 15th line is a failed password for root: 20 in the .gz, 200 in the live file
     assert len(result.rows) == 220
     assert {row["user"] for row in result.rows} == {"root"}
