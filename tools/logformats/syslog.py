@@ -1,0 +1,69 @@
+"""Syslog lines: RFC 3164 (`Nov 26 03:14:07 host prog[pid]: msg`), RFC 3339-prefixed and journald short-iso.
+
+Fields: `host`, `program` (as logged, e.g. `sshd(pam_unix)`), `service` (the program's base name:
+`sshd`), `pid` (int), `message` (the text after `prog[pid]: `; for `message repeated N times: [ inner ]`
+the inner text, with `ParsedLine.repeat = N`). A line with a time and a host but no `prog:` tag has a
+`message` and no `program`. sysklogd's `last message repeated N times` is kept as a plain message: it
+repeats the line before it, which a single-line parser cannot see.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tools.logformats.model import FieldValue, ParsedLine, as_int, compile_pattern, decode
+from tools.logsearch.timestamps import parse_iso, parse_syslog
+
+FIELDS: tuple[str, ...] = ("host", "program", "service", "pid", "message")
+
+# Every pattern is anchored and bounded per field; RE2 makes them linear in the (64 KiB) head.
+_STAMP = (
+    r"(?:<\d{1,3}>)?"  # a priority prefix, as some relays forward it
+    r"(?P<stamp>[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}(?:\.\d{1,9})?"
+    r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?) "
+)
+# `.` matches NUL and CR too (compile_pattern): a stray byte inside a line is part of the message.
+_TAGGED = compile_pattern(
+    "^" + _STAMP + r"(?:(?P<host>[^ :\[\]]{1,255}) )?"
+    r"(?P<program>[^ :\[\]]{1,128})(?:\[(?P<pid>\d{1,10})\])?: ?(?P<message>.*)$"
+)
+_UNTAGGED = compile_pattern("^" + _STAMP + r"(?P<host>[^ :\[\]]{1,255}) (?P<message>.*)$")
+_REPEATED = compile_pattern(r"^message repeated (\d{1,9}) times: \[ ?(.*)\]$")
+_BASE = compile_pattern(r"^(?:.*/)?([^/(]{1,128})")
+
+
+def parse_syslog_line(line: bytes, reference: datetime) -> ParsedLine | None:
+    """The syslog fields of a line, or None when it does not start with a syslog header."""
+    text = decode(line)
+    found = _TAGGED.match(text)
+    tagged = found is not None
+    if found is None:
+        found = _UNTAGGED.match(text)
+    if found is None:
+        return None
+    stamp = found.group("stamp") or ""
+    time = parse_iso(stamp.encode())
+    inferred = False
+    if time is None:
+        time = parse_syslog(stamp.encode(), reference)
+        inferred = time is not None
+    fields: dict[str, FieldValue] = {}
+    host = found.group("host")
+    if host is not None:
+        fields["host"] = host
+    program = found.group("program") if tagged else None
+    if program is not None:
+        fields["program"] = program
+        base = _BASE.match(program)
+        fields["service"] = base.group(1) if base else program
+        pid = as_int(found.group("pid"))
+        if pid is not None:
+            fields["pid"] = pid
+    message = found.group("message") or ""
+    repeat = 1
+    repeated = _REPEATED.match(message)
+    if repeated is not None:
+        repeat = max(1, as_int(repeated.group(1)) or 1)
+        message = repeated.group(2) or ""
+    fields["message"] = message
+    return ParsedLine("syslog", fields, time, inferred, repeat)
