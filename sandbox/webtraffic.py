@@ -77,7 +77,7 @@ def benign_traffic(rng: random.Random, start: datetime, end: datetime, server: s
     span = (end - start).total_seconds()
     home = f"http://{server}/"
     for n in range(90):
-        at = start + timedelta(seconds=span * n / 90 + rng.randint(0, 600))
+        at = (start + timedelta(seconds=span * n / 90 + rng.randint(0, 600))).replace(microsecond=0)
         client, agent, bot = rng.choice(VISITORS)
         if bot:
             for target, status, size in (rng.choice(BOT_ONLY), rng.choice(PAGES)):
