@@ -130,8 +130,8 @@ def _combined(base: StepCoverage, runs: Sequence[tuple[Execution, Coverage]]) ->
     hosts = tuple(dict.fromkeys(ex.host for ex, _ in runs))
     prefix = len(hosts) > 1
     reasons: list[str] = []
-    for ex, cov in runs:
-        reasons += [f"{_where(ex)}: {r}" for r in cov.reasons]
+    for ex, cov in runs:  # one run: its reasons as they are; several: each says where
+        reasons += [f"{_where(ex)}: {r}" if len(runs) > 1 else r for r in cov.reasons]
     statuses = {c.status for c in covs}
     if statuses == {"examined"}:
         status: StepCoverageStatus = "examined"
@@ -246,7 +246,7 @@ def coverage_line(cov: Coverage) -> str:
 def coverage_warning(cov: Coverage) -> str:
     """A run that examined less than asked: its status, reasons, and the span of what was there."""
     text = cov.status.replace("_", " ") + ": " + ("; ".join(cov.reasons) or "no reason recorded")
-    if cov.first_ts or cov.last_ts:
+    if (cov.first_ts or cov.last_ts) and not any(str(cov.first_ts) in r for r in cov.reasons):
         text += f"; the lines there span {cov.first_ts or '?'}..{cov.last_ts or '?'}"
         text += " (year inferred)" if cov.year_inferred else ""
     if cov.lines_read is not None:

@@ -104,10 +104,9 @@ def _report_verdict(approver: Approver, ctx: RunContext) -> None:
     """Tell the human the case's verdict once the report is written."""
     verdict = read_verdict(ctx.journal.case.dir) if isinstance(approver, Notified) else None
     if verdict is not None and isinstance(approver, Notified):
-        approver.notify(
-            f"verdict: {verdict.status.replace('_', ' ')}: {verdict.summary}",
-            error=verdict.status != "no_evidence",
-        )
+        label = verdict.status.replace("_", " ")
+        said = verdict.summary if verdict.summary.startswith(label) else f"{label}: {verdict.summary}"
+        approver.notify(f"verdict: {said}", error=verdict.status != "no_evidence")
 
 
 def _report_progress(approver: Approver, values: dict[str, Any]) -> None:

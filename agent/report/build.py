@@ -21,7 +21,7 @@ from agent.coverage import StepCoverage, StepDecision, step_coverage
 from agent.executor import result_cells
 from agent.report.markdown import render_markdown
 from agent.report.model import CaseVerdict, HostKeyRecord, Report, StepRecord, TimelineEvent
-from agent.report.verdict import case_verdict, found_attack
+from agent.report.verdict import case_verdict, found_attack, resolve_skips
 from agent.state import CaseState
 from playbooks.schema import Playbook
 
@@ -140,6 +140,7 @@ def build_report(case_dir: Path, playbook: Playbook, state: CaseState) -> Report
     steps = _step_records(entries, state)
     coverage = _coverage(playbook, state, steps, EvidenceStore(case_dir / EVIDENCE_DIR))
     verdict = case_verdict(playbook, state.findings, coverage, entries)
+    coverage = resolve_skips(playbook, coverage)
     return Report(
         case_id=state.case_id,
         playbook_id=playbook.id,

@@ -13,8 +13,13 @@ from agent.report.verdict import needs_review, ranked_values, weights
 TOP_VALUES = 5  # per finding among the key facts; the findings table below lists every value
 
 
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("`", "'").replace("\n", " ")[:200]
+def _cell(value: str, limit: int = 200) -> str:
+    return value.replace("|", "\\|").replace("`", "'").replace("\n", " ")[:limit]
+
+
+def _text(value: str) -> str:
+    """A sentence (verdict, reason) on one line: cells' escaping, a longer bound."""
+    return _cell(value, 2000)
 
 
 def _verdict(report: Report, verdict: CaseVerdict | None) -> list[str]:
@@ -23,12 +28,12 @@ def _verdict(report: Report, verdict: CaseVerdict | None) -> list[str]:
     lines = report.summary.splitlines()
     label = verdict.status.replace("_", " ")
     rest = verdict.summary[len(label) :] if verdict.summary.startswith(label) else f": {verdict.summary}"
-    out = ["## Verdict", "", f"**{label.upper()}**{_cell(rest)}", ""]
-    out += ([_cell(line) for line in lines[1:]] + [""]) if len(lines) > 1 else []
+    out = ["## Verdict", "", f"**{label.upper()}**{_text(rest)}", ""]
+    out += ([_text(line) for line in lines[1:]] + [""]) if len(lines) > 1 else []
     for f in verdict.fired:
         seqs = ", ".join(f"#{b.ledger_seq}" for b in f.basis)
-        out.append(f"- {f.status}: {_cell(f.sentence)} (`{f.id}`" + (f"; ledger {seqs})" if seqs else ")"))
-    out += [f"- ruled out: `{r}`" for r in verdict.ruled_out]
+        out.append(f"- {f.status}: {_text(f.sentence)} (`{f.id}`" + (f"; ledger {seqs})" if seqs else ")"))
+    out += [f"- ruled out: {_text(r)}" for r in verdict.ruled_out]
     for m in verdict.model:
         out.append(
             f"- model, beside the verdict (not deciding it): {m.verdict} ({m.confidence:.2f}) "
@@ -59,7 +64,7 @@ def _key_facts(report: Report) -> list[str]:
 
 def _coverage_line(c: StepCoverage) -> str:
     if c.status == "condition_false":
-        return f"- **{c.step_id}** not run (condition false): {_cell('; '.join(c.reasons))}"
+        return f"- **{c.step_id}** not run (condition false): {_text('; '.join(c.reasons))}"
     parts: list[str] = []
     if c.sources_found or c.sources_missing:
         read = ", ".join(f"`{_cell(s)}`" for s in c.sources_found) or "nothing"
@@ -71,7 +76,8 @@ def _coverage_line(c: StepCoverage) -> str:
         parts.append(
             f"span {c.first_ts or '?'}..{c.last_ts or '?'}" + (" (year inferred)" if c.year_inferred else "")
         )
-    parts.append(f"window {window_text(c.window_since, c.window_until)}")
+    window = window_text(c.window_since, c.window_until)
+    parts.append("no window (the whole log)" if window == "no window" else f"window {window}")
     counts = [f"{n} {label}" for n, label in ((c.matched, "matched"), (c.kept, "kept")) if n is not None]
     if c.outside_window:
         counts.append(f"{c.outside_window} outside the window")
@@ -82,7 +88,7 @@ def _coverage_line(c: StepCoverage) -> str:
     runs = f"{c.runs} run(s)" + (f", {c.failed_runs} failed" if c.failed_runs else "")
     line = f"- **{c.step_id}** {c.status.replace('_', ' ')} (`{c.tool}`, {runs}): " + "; ".join(parts)
     line += f"; {', '.join(counts)}" if counts else ""
-    return line + (f" — {_cell('; '.join(c.reasons))}" if c.reasons else "")
+    return line + (f" — {_text('; '.join(c.reasons))}" if c.reasons else "")
 
 
 def _record(report: Report) -> list[str]:
@@ -151,7 +157,7 @@ def render_markdown(report: Report) -> str:
     out += _verdict(report, report.verdict)
     out += _key_facts(report)
     review = needs_review(report.verdict, report.coverage) if report.verdict else []
-    out += ["## Needs review", ""] + ([f"- {_cell(r)}" for r in review] or ["- nothing"]) + [""]
+    out += ["## Needs review", ""] + ([f"- {_text(r)}" for r in review] or ["- nothing"]) + [""]
     out += ["## Coverage", ""] + ([_coverage_line(c) for c in report.coverage] or ["- no coverage recorded"])
     out += ["", *_record(report)]
     # Values come from hosts under investigation: no control or bidi characters reach a viewer.

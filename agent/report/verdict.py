@@ -22,7 +22,7 @@ from agent.report.model import (
     UndecidedConclusion,
 )
 from agent.state import Finding
-from playbooks.conclusions import CaseConclusion, StepExamination, conclude
+from playbooks.conclusions import CaseConclusion, StepExamination, conclude, examinations
 from playbooks.schema import Playbook
 
 _STATUS_RANK: dict[CaseStatus, int] = {"inconclusive": 1, "no_evidence": 1, "suspicious": 2, "compromised": 3}
@@ -82,8 +82,7 @@ def case_verdict(
     entries: Sequence[LedgerEntry],
 ) -> CaseVerdict:
     """Decide the case from its extractor findings and step coverage; cite values with their ledger entry."""
-    raw = {c.step_id: StepExamination(step_id=c.step_id, state=c.status, reasons=c.reasons) for c in coverage}
-    conclusion: CaseConclusion = conclude(playbook, finding_counts(findings), raw)
+    conclusion: CaseConclusion = conclude(playbook, finding_counts(findings), _raw(coverage))
     fired = [
         FiredConclusion(
             id=f.id,
@@ -103,6 +102,25 @@ def case_verdict(
         undecided=[UndecidedConclusion(id=u.id, reasons=list(u.reasons)) for u in conclusion.undecided],
         model=model_verdicts(entries, conclusion.status),
     )
+
+
+def resolve_skips(playbook: Playbook, coverage: Sequence[StepCoverage]) -> list[StepCoverage]:
+    """Coverage with each skipped step's reasons extended by what its skip rests on, when that was not
+    examined (a condition over a log that was never read decides nothing)."""
+    resolved = examinations(playbook, _raw(coverage))
+    out = []
+    for c in coverage:
+        exam = resolved.get(c.step_id)
+        if c.status == "condition_false" and exam is not None and exam.state != "examined":
+            c = c.model_copy(update={"reasons": (*c.reasons, *exam.reasons)})
+        out.append(c)
+    return out
+
+
+def _raw(coverage: Sequence[StepCoverage]) -> dict[str, StepExamination]:
+    return {
+        c.step_id: StepExamination(step_id=c.step_id, state=c.status, reasons=c.reasons) for c in coverage
+    }
 
 
 def found_attack(verdict: CaseVerdict, findings: Sequence[Finding]) -> list[str]:
@@ -158,9 +176,8 @@ def weights(verdict: CaseVerdict, findings: Sequence[Finding]) -> list[str]:
     """Finding names by weight: those the fired conclusions cite first (compromised before suspicious), then
     the rest by rows."""
     order = {"compromised": 0, "suspicious": 1, "review": 2, "context": 3}
-    cited: list[str] = []
-    for f in sorted(verdict.fired, key=lambda c: order.get(c.status, 4)):
-        cited += [b.finding for b in f.basis if b.finding not in cited]
+    fired = sorted(verdict.fired, key=lambda c: order.get(c.status, 4))
+    cited = list(dict.fromkeys(b.finding for f in fired for b in f.basis))
     totals: Mapping[str, int] = {
         n: sum(r[1] for r in ranked_values(findings, n)) for n in {f.name for f in findings}
     }
