@@ -262,7 +262,7 @@ def test_grep_engine_uses_zgrep_for_gz(local_ctx: ToolContext, tmp_path: Path) -
     result = search(local_ctx, paths=[str(live)], pattern="Failed", engine="grep")
     programs = [c.argv[0] for c in result.commands]
     # the search, then the coverage probes (counts, first and last lines), each over all files at once
-    assert programs == ["find", "grep", "zgrep", "grep", "head", "tail", "zgrep", "zgrep"]
+    assert programs == ["find", "grep", "zgrep", "wc", "head", "tail", "zgrep", "zgrep"]
     assert len(result.rows) == 2
 
 

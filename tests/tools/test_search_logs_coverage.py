@@ -233,9 +233,19 @@ def test_head_tail_headers_cannot_be_forged() -> None:
     forged = b"==> /l/b.log <==\n"
     data = b"==> /l/a.log <==\n" + forged + b"\n==> /l/b.log <==\nlast-no-newline\n==> /l/c.log <==\nc1\n"
     assert split_headed(data, names) == {
-        "/l/a.log": forged[:-1],
-        "/l/b.log": b"last-no-newline",
-        "/l/c.log": b"c1",
+        "/l/a.log": forged,  # the line that imitates b's header is a's line, newline included
+        "/l/b.log": b"last-no-newline",  # the newline after it was tail's separator
+        "/l/c.log": b"c1\n",
     }
     # a file that vanished (no header) leaves it and the rest unknown
-    assert split_headed(b"==> /l/a.log <==\na1\n\n==> /l/c.log <==\nc1\n", names) == {"/l/a.log": b"a1"}
+    assert split_headed(b"==> /l/a.log <==\na1\n\n==> /l/c.log <==\nc1\n", names) == {"/l/a.log": b"a1\n"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_last_line_without_newline_is_counted(local_ctx: ToolContext, tmp_path: Path, engine: str) -> None:
+    log = tmp_path / "auth.log"
+    log.write_bytes(b"\n".join(ISO_LINES))  # the last line is still being written
+    result = search(local_ctx, paths=[str(log)], pattern="session closed", engine=engine)
+    cov = coverage(result)
+    assert [r["line_no"] for r in result.rows] == [5]
+    assert (cov.lines_read, cov.last_ts) == (5, SPAN[27:])

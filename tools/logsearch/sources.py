@@ -1,8 +1,8 @@
 """The log files a search reads: one `find` lists them (size, mtime), a few batched commands probe them.
 
 Cost is per command over SSH, so every command covers all files at once: one `find` for every path
-asked (its -printf gives size and mtime, so no `stat`), then `grep -c ''` (line counts; GNU grep counts
-newlines at memchr speed, ~2 ms per 100 MB here, faster than `wc -l`), `head -v -n 1` and
+asked (its -printf gives size and mtime, so no `stat`), then `wc -l` (line counts: ~17 ms per 100 MB
+here, about half of `grep -c ''`), `head -v -n 1` and
 `tail -v -n 1` over the plain files, and `zgrep -c ''` / `zgrep -m 1 ''` over the compressed ones (which
 decompress them once more). The last line of a .gz is not read: that would mean decompressing it all.
 """
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 from tools.base import ToolContext
-from tools.logsearch.engines import parse_counts, rotation_order
+from tools.logsearch.engines import rotation_order
 from tools.transport.base import CommandOutput
 
 # find exits 1 when a directory is missing or unreadable; the file is then recorded missing.
@@ -111,26 +111,42 @@ def _run(argv: list[str], ctx: ToolContext, outputs: list[CommandOutput]) -> Com
 
 
 def split_headed(data: bytes, names: list[str]) -> dict[str, bytes]:
-    """The one line per file that `head -v -n 1` / `tail -v -n 1` printed under `==> NAME <==` headers.
+    """The one line per file that `head -v -n 1` / `tail -v -n 1` printed under `==> NAME <==` headers,
+    with its newline when the file had one (a last line without one is still being written).
 
     Each part is at most one line, so a header is only ever looked for right after the previous part:
     a log line that imitates a header cannot shift the parse. Parsing stops at the first header that is
     not where it must be (a file that vanished), leaving the rest unknown.
     """
+    headers = [b"==> " + n.encode("utf-8", "surrogateescape") + b" <==\n" for n in names]
     parts: dict[str, bytes] = {}
     pos = 0
     for i, name in enumerate(names):
-        header = b"==> " + name.encode("utf-8", "surrogateescape") + b" <==\n"
-        if i and data.startswith(b"\n" + header, pos):
+        if i and data.startswith(b"\n" + headers[i], pos):
             pos += 1  # the blank line head/tail print before every header but the first
-        if not data.startswith(header, pos):
+        if not data.startswith(headers[i], pos):
             break
-        start = pos + len(header)
+        start = pos + len(headers[i])
         newline = data.find(b"\n", start)
-        end = len(data) if newline < 0 else newline
-        parts[name] = data[start:end]
-        pos = end + 1
+        if newline < 0:
+            parts[name] = data[start:]
+            break
+        pos = newline + 1
+        # The next header right after this newline: the newline was head's separator, not the file's.
+        unterminated = i + 1 < len(names) and data.startswith(headers[i + 1], pos)
+        parts[name] = data[start:newline] if unterminated else data[start:pos]
     return parts
+
+
+def parse_wc(out: CommandOutput, names: list[str]) -> dict[str, int]:
+    """`COUNT NAME` lines of `wc -l` (the `total` line and unknown names ignored)."""
+    known = {n.encode("utf-8", "surrogateescape"): n for n in names}
+    counts: dict[str, int] = {}
+    for record in out.stdout.split(b"\n"):
+        number, _, raw_name = record.lstrip(b" ").partition(b" ")
+        if number.isdigit() and raw_name in known:
+            counts[known[raw_name]] = int(number)
+    return counts
 
 
 def _named_lines(out: CommandOutput, names: list[str]) -> dict[str, bytes]:
@@ -151,6 +167,10 @@ def _named_lines(out: CommandOutput, names: list[str]) -> dict[str, bytes]:
     return found
 
 
+def _line(part: bytes | None) -> bytes | None:
+    return None if part is None else part.removesuffix(b"\n").removesuffix(b"\r")
+
+
 def probe_files(files: list[LogFile], ctx: ToolContext) -> list[CommandOutput]:
     """Fill in line counts and first/last lines of the found files, in at most five commands."""
     outputs: list[CommandOutput] = []
@@ -161,16 +181,16 @@ def probe_files(files: list[LogFile], ctx: ToolContext) -> list[CommandOutput]:
             f.lines = 0
     if plain:
         names = [f.path for f in plain]
-        by_bytes = {n.encode("utf-8", "surrogateescape"): n for n in names}
-        counts = parse_counts(
-            _run(["grep", "-c", "-H", "-Z", "-a", "-e", "", "--", *names], ctx, outputs), by_bytes
-        )
+        counts = parse_wc(_run(["wc", "-l", "--", *names], ctx, outputs), names)
         heads = split_headed(_run(["head", "-v", "-n", "1", "--", *names], ctx, outputs).stdout, names)
         tails = split_headed(_run(["tail", "-v", "-n", "1", "--", *names], ctx, outputs).stdout, names)
         for f in plain:
-            f.lines = counts.get(f.path)
-            f.first_line = heads.get(f.path)
-            f.last_line = tails.get(f.path)
+            last = tails.get(f.path)
+            count = counts.get(f.path)
+            # wc counts newlines: a last line still being written (no newline yet) is a line too.
+            f.lines = None if count is None else count + (1 if last and not last.endswith(b"\n") else 0)
+            f.first_line = _line(heads.get(f.path))
+            f.last_line = _line(last)
     if packed and ctx.transport.which("zgrep"):
         names = [f.path for f in packed]
         counted = _named_lines(_run(["zgrep", "-c", "-H", "-a", "-e", "", "--", *names], ctx, outputs), names)
@@ -178,8 +198,8 @@ def probe_files(files: list[LogFile], ctx: ToolContext) -> list[CommandOutput]:
             _run(["zgrep", "-m", "1", "-H", "-a", "-e", "", "--", *names], ctx, outputs), names
         )
         for f in packed:
-            count = counted.get(f.path, b"").strip()
-            f.lines = int(count) if count.isdigit() else None
+            packed_count = counted.get(f.path, b"").strip()
+            f.lines = int(packed_count) if packed_count.isdigit() else None
             f.first_line = firsts.get(f.path)
             f.notes.append("last line not read (compressed rotation)")
     elif packed:
