@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from sandbox.findings import ExpectedVerdict, LoginEvent, PlantedProcess, SudoCommand
+from sandbox.findings import ExpectedVerdict, LoginEvent, PlantedProcess, SudoCommand, UtmpRecord
 
 
 class _Fact(BaseModel):
@@ -82,6 +82,10 @@ class FailedBruteForceFindings(_Fact):
     """Allowed sudo commands (the admin's), in order."""
     denied_sudo: tuple[SudoCommand, ...]
     """sudo refused (`user NOT in sudoers`): never a command that ran."""
+    wtmp: tuple[UtmpRecord, ...]
+    """Records in /var/log/wtmp, in file order (boot, bob's console session, alice's SSH session)."""
+    btmp_count: int
+    """Number of records in /var/log/btmp: one per failed attempt, folded repeats included."""
     compromised_users: tuple[str, ...] = ()
     """Accounts the attacker got into: none."""
     processes: tuple[PlantedProcess, ...] = ()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from sandbox import utmp
 from sandbox.bruteforce_findings import FailedBruteForceFindings
 from tests.conftest import SandboxHandle
 from tests.sandbox.conftest import Remote, connect
@@ -140,5 +141,24 @@ def test_log_times_and_files_over_ssh(host: SandboxHandle, truth: FailedBruteFor
         )
         assert remote.run("hostname").strip() == truth.hostname
         assert "alice@laptop" in remote.run("cat /home/alice/.ssh/authorized_keys")
+    finally:
+        client.close()
+
+
+def test_utmp_files_agree(host: SandboxHandle, truth: FailedBruteForceFindings) -> None:
+    log_dir = host.tree / "var/log"
+    assert tuple(utmp.read(log_dir / "wtmp")) == truth.wtmp
+    users = [(r.user, r.line, r.host) for r in truth.wtmp if r.type == "USER_PROCESS"]
+    (login,) = truth.accepted_logins
+    assert users == [("alice", "pts/0", login.ip), ("bob", "tty1", "")]
+    btmp = utmp.read(log_dir / "btmp")
+    # btmp holds every attempt: sshd writes a record for each, whatever rsyslog folded.
+    assert len(btmp) == truth.btmp_count == truth.failed.total
+    assert dict(Counter(r.host for r in btmp)) == truth.failed.by_source
+    assert dict(Counter(r.user for r in btmp)) == truth.failed.by_user
+    client = connect(host)
+    try:
+        lastb = Remote(client).run("lastb -f /var/log/btmp")
+        assert sum("ssh:notty" in line for line in lastb.splitlines()) == truth.btmp_count
     finally:
         client.close()

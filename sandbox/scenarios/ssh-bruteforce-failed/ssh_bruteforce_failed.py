@@ -10,11 +10,12 @@ import re
 from collections import Counter
 from datetime import datetime, timedelta
 
+from sandbox import utmp
 from sandbox.authfail import console_login, denied_sudo, repeated_failures
 from sandbox.authlog import AuthLog
 from sandbox.bruteforce_findings import FailedAttempts, FailedBruteForceFindings, ReviewItem
 from sandbox.filetimes import Stamp, stamp_tree
-from sandbox.findings import LoginEvent, SudoCommand
+from sandbox.findings import LoginEvent, SudoCommand, UtmpRecord
 from sandbox.hostfiles import Account, directory, fake_ed25519_public, merged_accounts, put, write_accounts
 from sandbox.scenario import HostContext, PlannedHost
 from sandbox.syslog import last_times, write_rotated
@@ -36,6 +37,7 @@ ADMIN_IP = "198.51.100.7"
 LOGIN_AGO, DENIED_AGO = timedelta(days=14, hours=3), timedelta(days=13, hours=1)
 # Rotation boundaries (days before `up`): before -> auth.log.2.gz, between -> auth.log.1, after -> auth.log.
 CUT_OLD_D, CUT_NEW_D, HISTORY_D = 16, 11, 21
+BOOT_AGO, KERNEL, SESSION_MIN = timedelta(days=25, minutes=4), "6.1.0-27-amd64", 18
 ALLOWED = ("/usr/bin/fail2ban-client status sshd", "/usr/bin/apt-get update")
 DENIED = ("/usr/bin/cat /etc/shadow", "/usr/bin/su -")
 FAILED = re.compile(r"(?:: message repeated (\d+) times: \[ |: )Failed password for ")
@@ -69,7 +71,7 @@ def _login(
     log: AuthLog, when: datetime, uid: int, fingerprint: str, hostname: str, cuts: tuple[datetime, datetime]
 ) -> LoginEvent:
     session = log.accepted(when, "alice", uid, ADMIN_IP, "publickey", fingerprint)
-    log.closed(session, when + timedelta(minutes=18))
+    log.closed(session, when + timedelta(minutes=SESSION_MIN))
     names = ("/var/log/auth.log.2.gz", "/var/log/auth.log.1", "/var/log/auth.log")
     return LoginEvent(
         user=session.user,
@@ -80,6 +82,20 @@ def _login(
         log_file=names[0] if when < cuts[0] else names[1] if when < cuts[1] else names[2],
         line=session.accepted_line.render(hostname),
     )
+
+
+def _wtmp(now: datetime, login: LoginEvent) -> list[UtmpRecord]:
+    """Boot, bob's console session on tty1, alice's SSH session, in time order."""
+    console = (now - DENIED_AGO).replace(microsecond=0)
+    sessions = [
+        ("bob", "tty1", "", console, console + timedelta(minutes=6)),
+        ("alice", "pts/0", login.ip, login.timestamp, login.timestamp + timedelta(minutes=SESSION_MIN)),
+    ]
+    records = [UtmpRecord(type="BOOT_TIME", user="reboot", line="~", host=KERNEL, timestamp=now - BOOT_AGO)]
+    for user, line, host, start, end in sorted(sessions, key=lambda s: s[3]):
+        records.append(UtmpRecord(type="USER_PROCESS", user=user, line=line, host=host, timestamp=start))
+        records.append(UtmpRecord(type="DEAD_PROCESS", user="", line=line, host="", timestamp=end))
+    return records
 
 
 def generate(ctx: HostContext) -> PlannedHost:
@@ -134,7 +150,16 @@ def generate(ctx: HostContext) -> PlannedHost:
         if account.name == "alice":
             directory(home / ".ssh", 0o700, account.uid)
             put(home / ".ssh/authorized_keys", f"{alice_key}\n", 0o600, account.uid)
+    wtmp = _wtmp(now, login)
+    utmp.write(log_dir / "wtmp", [(r, 0 if r.type == "BOOT_TIME" else 4000 + i) for i, r in enumerate(wtmp)])
+    btmp = [
+        UtmpRecord(type="LOGIN_PROCESS", user=f.user, line="ssh:notty", host=f.ip, timestamp=f.when)
+        for f in log.failures
+    ]
+    utmp.write(log_dir / "btmp", [(r, 5000 + i) for i, r in enumerate(btmp)])
+    (log_dir / "btmp").chmod(0o660)
     logs = last_times(log.lines, cuts, "auth.log")
+    logs |= {"wtmp": max(r.timestamp for r in wtmp), "btmp": max(r.timestamp for r in btmp)}
     stamps = {f"/var/log/{name}": Stamp(when, False) for name, when in logs.items()}
     stamps["/tmp"] = Stamp(now - timedelta(days=3, minutes=12), True)
     stamp_tree(ctx.tree, now, stamps)
@@ -171,5 +196,7 @@ def generate(ctx: HostContext) -> PlannedHost:
         ),
         sudo_commands=tuple(allowed),
         denied_sudo=tuple(denied),
+        wtmp=tuple(wtmp),
+        btmp_count=len(btmp),
     )
     return PlannedHost(processes=(), findings=findings, exe_sha256={})
