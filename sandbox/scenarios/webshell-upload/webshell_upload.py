@@ -85,8 +85,8 @@ def _encode(command: str, how: str) -> str:
 
 def _attack(
     rng: random.Random, now: datetime, shell_url: str
-) -> tuple[list[AccessLine], AccessLine, list[tuple[int, AccessLine]]]:
-    """Scanner bursts, the upload, the operators' requests: (all lines, the upload, (operator, line))."""
+) -> tuple[list[AccessLine], AccessLine, list[AccessLine]]:
+    """Scanner bursts, the upload, the operators' requests: (all lines, the upload, the commands sent)."""
     start = now - SCAN_AGO
     lines = scanner_burst(rng, start, *SCANNERS[0]) + scanner_burst(
         rng, start + timedelta(minutes=9), *SCANNERS[1]
@@ -100,19 +100,19 @@ def _attack(
         # The uploader checks the shell without a command: PHP warns and fails in error.log.
         AccessLine(upload_at + timedelta(seconds=2), UPLOADER, "GET", shell_url, 500, 0, "-", UPLOADER_AGENT),
     ]
-    sent: list[tuple[int, AccessLine]] = []
+    sent: list[AccessLine] = []
     at = {0: upload_at + timedelta(minutes=6), 1: upload_at + SECOND_OPERATOR_AFTER}
     for who, command in COMMANDS:
         client, agent, how = OPERATORS[who]
         target = f"{shell_url}?{PARAM}={_encode(command, how)}"
         line = AccessLine(at[who], client, "GET", target, 200, rng.randint(20, 3000), "-", agent)
-        sent.append((who, line))
+        sent.append(line)
         at[who] += timedelta(seconds=rng.randint(40, 200))
-    return lines + [line for _, line in sent], upload, sent
+    return lines + sent, upload, sent
 
 
 def _error_log(rng: random.Random, now: datetime, attack: list[AccessLine], shell: str) -> list[ErrorLine]:
-    """Daily restarts after logrotate, scanner denials, the shell's PHP errors, wget's raw stderr."""
+    """Daily restarts after logrotate, the scanners' denials, the shell's PHP warning and fatal error."""
     lines: list[ErrorLine] = []
     for day in range(BENIGN_DAYS, -1, -1):
         at = (now - timedelta(days=day)).replace(
@@ -221,7 +221,7 @@ def generate(ctx: HostContext) -> PlannedHost:
             command=unquote_plus(line.target.split(f"?{PARAM}=", 1)[1]),
             log_file=f"/var/log/apache2/{file_of(line.when, 'access.log', cuts)}",
         )
-        for _, line in sent
+        for line in sent
     )
     fetched = next(c for c in commands if c.command.startswith("wget "))
     errors = [(e.when, e.render()) for e in _error_log(rng, now, attack, shell)]
