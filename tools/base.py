@@ -70,7 +70,7 @@ class ToolResult(BaseModel):
     notes: tuple[str, ...] = ()
     """Non-fatal remarks (a missing file, a fallback engine) a responder should see."""
     coverage: Coverage | None = None
-    """What the run examined (sources, lines, time span, window); None in results recorded before it existed."""
+    """What the run examined (sources, lines, time span, window); None in results recorded before it."""
     raw: builtins.bytes = Field(default=b"", exclude=True, repr=False)
     """The raw output (all commands' stdout, framed), stored as evidence; not serialised with the result."""
 

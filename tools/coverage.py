@@ -48,7 +48,7 @@ class Coverage(BaseModel):
     status: CoverageStatus
     """examined, partial or not_examined."""
     reasons: tuple[str, ...] = ()
-    """Why the run is partial or not examined (log missing, window excluded all N lines spanning A..B, ...)."""
+    """Why the run is partial or not examined (log missing, the window excluded all N lines of A..B)."""
     sources: tuple[SourceCoverage, ...] = ()
     """Every source asked for, found or not (rotations included)."""
     lines_read: int | None = None
@@ -80,9 +80,13 @@ def coverage_of(
 ) -> Coverage:
     """The coverage of a tool that reads a fixed thing (a process table, a directory): examined, or partial
     when the output was cut or a source was missing."""
-    missing = tuple(f"{s.path} not found" + (f" ({s.note})" if s.note else "") for s in sources if not s.found)
+    missing = tuple(
+        f"{s.path} not found" + (f" ({s.note})" if s.note else "") for s in sources if not s.found
+    )
     if sources and len(missing) == len(sources):
-        return Coverage(status="not_examined", reasons=(*missing, *reasons), sources=sources, truncated=truncated)
+        return Coverage(
+            status="not_examined", reasons=(*missing, *reasons), sources=sources, truncated=truncated
+        )
     cut = ("the output was cut by a cap: more may exist",) if truncated else ()
     status: CoverageStatus = "partial" if missing or truncated or reasons else "examined"
     return Coverage(status=status, reasons=(*missing, *cut, *reasons), sources=sources, truncated=truncated)
