@@ -33,7 +33,7 @@ FILES: dict[str, LogFormat | None] = {
     "fail2ban/nginx-http-auth.log": "error",
     "fail2ban/nginx-limit-req.log": "error",
     "fail2ban/nginx-bad-request.log": "access",
-    "fail2ban/nginx-botsearch.log": "access",
+    "fail2ban/nginx-botsearch.log": None,  # access and error lines mixed: detected per line
     "elastic-apache/apache_logs": "access",
 }
 

@@ -366,3 +366,59 @@ def test_a_non_syslog_line_is_not_auth() -> None:
     assert parse_line("syslog", b"just some text", reference=REF) is None
     plain = auth("Nov 26 03:14:07 web01 sshd[1]: Server listening on :: port 22.")
     assert "event" not in plain.fields
+
+
+def test_rfc5424_header_with_structured_data() -> None:
+    parsed = auth(
+        '<38>1 2019-07-08T17:40:16.954167-04:00 hostname.example.com sshd 55555 - [timeQuality tzKnown="1" '
+        'isSynced="0"][xxx@123 test="[brackets]"] Failed unknown for invalid user redmond from 192.0.2.2 '
+        "port 55555 ssh2"
+    )
+    assert parsed.time == datetime(2019, 7, 8, 21, 40, 16, 954167, tzinfo=UTC)
+    assert not parsed.year_inferred
+    assert parsed.fields["host"] == "hostname.example.com" and parsed.fields["pid"] == 55555
+    assert parsed.fields["event"] == "failed" and parsed.fields["src"] == "192.0.2.2"
+    nil = parse_line("syslog", b"<13>1 - - - - - - hello", reference=REF)
+    assert nil is not None and nil.time is None and nil.fields == {"message": "hello"}
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("User root not allowed because account is locked", {"user": "root", "reason": "account is locked"}),
+        (
+            "User root from 211.188.220.49 not allowed because not listed in AllowUsers",
+            {"user": "root", "src": "211.188.220.49", "reason": "not listed in AllowUsers"},
+        ),
+    ],
+)
+def test_user_not_allowed(message: str, expected: dict[str, object]) -> None:
+    assert event_fields(f"Nov 26 03:14:07 srv sshd[2364]: {message}") == {
+        "event": "user_not_allowed",
+        **expected,
+    }
+
+
+def test_bsd_su_failure() -> None:
+    fields = event_fields("Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8")
+    assert fields == {"event": "su_failed", "target_user": "root", "user": "lonvick", "tty": "/dev/pts/8"}
+
+
+@pytest.mark.parametrize(
+    ("message", "ruser", "rhost", "user"),
+    [
+        ("pam_unix: authentication failure; logname= uid=0 euid=0 tty=ftp ruser=an8767 rhost=www.google.com",
+         "an8767", "www.google.com", None),
+        # The client-chosen ruser holds a decoy `rhost=`: the real one is the one PAM wrote after it.
+        ("pam_unix(auth): authentication failure; logname= uid=0 euid=0 tty=xxx ruser=test rhost=192.0.2.151 "
+         "rhost=192.0.2.1", "test rhost=192.0.2.151", "192.0.2.1", None),
+        # The attacker-chosen user name comes after rhost: a decoy in it does not move the source.
+        ("pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=1.2.3.4  "
+         "user=x rhost=6.6.6.6", "", "1.2.3.4", "x rhost=6.6.6.6"),
+    ],
+)  # fmt: skip
+def test_pam_failure_decoys(message: str, ruser: str, rhost: str, user: str | None) -> None:
+    fields = event_fields(f"Jul 19 18:11:50 srv2 vsftpd: {message}")
+    assert fields["event"] == "auth_failure"
+    assert fields["ruser"] == ruser and fields["rhost"] == rhost and fields["src"] == rhost
+    assert fields.get("user") == user

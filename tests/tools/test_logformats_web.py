@@ -204,3 +204,23 @@ def test_other_formats_are_not_web_lines() -> None:
         parse_line("error", b'1.2.3.4 - - [26/Nov/2026:10:05:40 +0000] "GET / HTTP/1.1" 200 1', reference=REF)
         is None
     )
+
+
+def test_error_records_sent_through_syslog() -> None:
+    apache = error(
+        b"Feb 15 16:23:40 srv httpd/backend1[22034]: [authz_core:error] [pid 22036] [client 192.0.2.2:59392] "
+        b"AH01630: client denied by server configuration: /home/backend1/"
+    )
+    assert apache.fields["client"] == "192.0.2.2" and apache.fields["module"] == "authz_core"
+    assert apache.fields["host"] == "srv" and apache.fields["program"] == "httpd/backend1"
+    assert apache.time == datetime(2026, 2, 15, 16, 23, 40, tzinfo=UTC) and apache.year_inferred
+    nginx = error(
+        b"Dec  9 21:35:20 host nginx[983479]: 2023/12/09 21:35:20 [notice] 983479#983479: *22174 limiting "
+        b'requests, excess: 1.495 by zone "one", client: 192.0.2.2, server: example.com, '
+        b'request: "GET / HTTP/1.1"'
+    )
+    assert nginx.fields["client"] == "192.0.2.2" and nginx.fields["level"] == "notice"
+    assert nginx.time == datetime(2023, 12, 9, 21, 35, 20, tzinfo=UTC) and not nginx.year_inferred
+    # Only the web servers' own records: any program can log text that looks like one.
+    other = b"Feb 15 16:23:40 srv logger[1]: [core:error] [pid 1] [client 6.6.6.6:1] AH00126: x"
+    assert parse_line("error", other, reference=REF) is None

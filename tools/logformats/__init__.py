@@ -51,5 +51,5 @@ def parse_line(
     if fmt == "access":
         return parse_access_line(line)
     if fmt == "error":
-        return parse_error_line(line)
+        return parse_error_line(line, reference)
     return parse_jsonl_line(line, time_field)

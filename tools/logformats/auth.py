@@ -7,6 +7,8 @@ that event's fields:
   -> `method`, `user`, `invalid` ("yes"), `src`, `port`, `key_type`, `key_fingerprint`; dropbear's
   `bad password attempt for 'USER' from SRC:PORT` is a `failed` with method `password`.
 - `invalid_user`: `Invalid user USER from SRC [port PORT]` (also `Illegal user`) -> `user`, `src`, `port`.
+- `user_not_allowed`: `User USER [from SRC ]not allowed because REASON` (AllowUsers, DenyGroups, a locked
+  account) -> `user`, `src`, `reason`.
 - `auth_failure`: PAM `authentication failure; logname= uid= euid= tty= ruser= rhost= [user=]` (any
   module, also the old `(pam_unix)` and `sshd(pam_unix)` forms) -> `tty`, `ruser`, `rhost`, `user`, and
   `src` = `rhost` when one is logged; sshd's `error: PAM: Authentication failure|error for USER from SRC`.
@@ -16,7 +18,8 @@ that event's fields:
   `command`. `sudo_denied`: the same with a reason before TTY (`user NOT in sudoers`, `3 incorrect
   password attempts`, `command not allowed`) -> also `reason`; a denial is never a `sudo_command`.
 - `su`: `(to TARGET) USER on TTY` / `Successful su for TARGET by USER`; `su_failed`: `FAILED SU (to TARGET)
-  USER on TTY` / `FAILED su for TARGET by USER` -> `target_user`, `user`, `tty`.
+  USER on TTY` / `FAILED su for TARGET by USER`; BSD's `'su TARGET' succeeded|failed for USER on TTY`
+  -> `target_user`, `user`, `tty`.
 - `max_auth_exceeded`: `error: maximum authentication attempts exceeded for [invalid user ]USER from SRC
   port PORT`, `Disconnecting[ invalid user USER SRC port PORT]: Too many authentication failures[ for USER]`.
 - `disconnect_preauth` / `connection_closed`: `Connection closed by|Connection reset by|Disconnected from
@@ -70,8 +73,10 @@ _SSH_LOGIN_NO_PORT = _c(
 _DROPBEAR_BAD = _c(r"^bad password attempt for '(?P<user>.*)' from (?P<src>\S{1,255}):(?P<port>\d{1,5})$")
 _INVALID = _c(r"^(?:Invalid|Illegal) user (?P<user>.*) from (?P<src>\S{1,255})(?: port (?P<port>\d{1,5}))?$")
 _PAM_FAILURE = _c(
-    r"^(?:pam_[a-z0-9_]{1,32}\([^)]{0,64}\): |\(pam_[a-z0-9_]{1,32}\) )?authentication failure; "
-    r"logname=\S{0,255} uid=\d{0,10} euid=\d{0,10} tty=(?P<tty>\S{0,255}) ruser=(?P<ruser>\S{0,255}) "
+    r"^(?:pam_[a-z0-9_]{1,32}(?:\([^)]{0,64}\))?: |\(pam_[a-z0-9_]{1,32}\) )?authentication failure; "
+    # ruser is the client's word (it may hold ` rhost=`): the first rhost= that leaves a valid tail wins,
+    # since the attacker-chosen `user=` comes after rhost.
+    r"logname=\S{0,255} uid=\d{0,10} euid=\d{0,10} tty=(?P<tty>\S{0,255}) ruser=(?P<ruser>.{0,255}?) "
     r"rhost=(?P<rhost>\S{0,255})(?: {1,2}user=(?P<user>.*?))?(?: \[preauth\])? *$"
 )
 _SSHD_PAM = _c(
@@ -90,6 +95,8 @@ _SUDO = _c(
 _SU = _c(
     r"^(?P<failed>FAILED SU )?\(to (?P<target_user>\S{1,255})\) (?P<user>.{1,255}) on (?P<tty>\S{1,255})$"
     r"|^(?P<verb>Successful|FAILED) su for (?P<target_user2>\S{1,255}) by (?P<user2>.{1,255})$"
+    r"|^'su (?P<target_user3>\S{1,255})' (?P<verb3>succeeded|failed) for (?P<user3>.{1,255}) "
+    r"on (?P<tty3>\S{1,255})$"
 )
 _MAX_AUTH = _c(
     r"^error: maximum authentication attempts exceeded for (?P<invalid>invalid user )?(?P<user>.*)"
@@ -105,6 +112,9 @@ _CLOSED = _c(
 _RECEIVED = _c(
     r"^(?:error: )?Received disconnect from (?P<src>[^ ]{1,255}?)(?: port (?P<port>\d{1,5}))?: ?\d{1,3}: "
     r"(?P<reason>.*?)(?P<preauth> \[preauth\])?$"
+)
+_NOT_ALLOWED = _c(
+    r"^User (?P<user>.*?)(?: from (?P<src>\S{1,255}))? not allowed because (?P<reason>[^ ].{0,255})$"
 )
 _NEW_USER = _c(
     r"^new user: name=(?P<user>[^,]{0,255}), UID=(?P<uid>\d{1,10}), GID=(?P<gid>\d{1,10}), "
@@ -137,6 +147,10 @@ def _ssh(message: str) -> dict[str, FieldValue] | None:
     if (found := _INVALID.match(message)) is not None:
         out = {"event": "invalid_user", "invalid": "yes"}
         _put(out, found, "user", "src", "port")
+        return out
+    if (found := _NOT_ALLOWED.match(message)) is not None:
+        out = {"event": "user_not_allowed"}
+        _put(out, found, "user", "src", "reason")
         return out
     if (found := _MAX_AUTH.match(message)) is not None:
         out = {"event": "max_auth_exceeded"}
@@ -223,7 +237,8 @@ def _sudo_or_su(service: str, message: str) -> dict[str, FieldValue] | None:
         out = {}
         _put(out, found, "target_user", "user", "tty")
         _alias(out, found, target_user="target_user2", user="user2")
-        failed = found.group("failed") or found.group("verb") == "FAILED"
+        _alias(out, found, target_user="target_user3", user="user3", tty="tty3")
+        failed = found.group("failed") or found.group("verb") == "FAILED" or found.group("verb3") == "failed"
         out["event"] = "su_failed" if failed else "su"
         return out
     return None

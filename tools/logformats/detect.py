@@ -24,7 +24,7 @@ def detect_format(line: bytes) -> LogFormat | None:
     head = line.lstrip()[:1]
     if head == b"{":
         return "jsonl" if parse_jsonl_line(line) is not None else None
-    if parse_error_line(line) is not None:
+    if parse_error_line(line, _ANY_TIME) is not None:
         return "error"
     # Syslog before access: a syslog header is a fixed stamp, an access line's first token is free text.
     parsed = parse_syslog_line(line, _ANY_TIME)

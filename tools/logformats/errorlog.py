@@ -6,7 +6,9 @@
 
 Fields: `level`, `module` (Apache 2.4), `pid` (int), `tid`, `connection` (nginx `*N`), `client` (no port),
 `code` (Apache's `AH00126`), `message` (for nginx, the text before its `, client: ...` context), and
-nginx's `server` and `request`. Times carry no offset and are read as UTC. nginx's `client:` is taken
+nginx's `server` and `request`; a record the server sent through syslog (`httpd[1]: [core:error] ...`,
+`nginx[1]: 2026/11/26 ...`) also has the syslog `host` and `program`, and, for Apache, the syslog time.
+Times carry no offset and are read as UTC. nginx's `client:` is taken
 from outside double quotes only, so a request line or user name cannot supply it; Apache's is the
 first `[client ...]` right after the header, never one inside the message.
 """
@@ -15,19 +17,27 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tools.logformats.model import FieldValue, ParsedLine, as_int, compile_pattern, decode
+from tools.logformats.model import FieldValue, Match, ParsedLine, as_int, compile_pattern, decode
+from tools.logformats.syslog import parse_syslog_line
 
 FIELDS: tuple[str, ...] = (
-    "level", "module", "pid", "tid", "connection", "client", "code", "message", "server", "request",
+    "level", "module", "pid", "tid", "connection", "client", "code", "message", "server", "request", "host",
+    "program",
 )  # fmt: skip
 
-_APACHE = compile_pattern(
-    r"^\[(?:[A-Z][a-z]{2}) (?P<stamp>[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}(?:\.\d{1,6})? \d{4})\] "
+_APACHE_BODY = (
     r"\[(?:(?P<module>[^:\] ]{0,64}):)?(?P<level>[a-z]{1,16}[0-9]?)\]"
     r"(?: \[pid (?P<pid>\d{1,10})(?::tid (?P<tid>\d{1,20}))?\])?"
     r"(?: \[client (?P<client>[^\] ]{1,300})\])?"
     r"(?: (?P<code>AH\d{5}): ?| )?(?P<message>.*)$"
 )
+_APACHE = compile_pattern(
+    r"^\[(?:[A-Z][a-z]{2}) (?P<stamp>[A-Z][a-z]{2} [ \d]?\d \d{2}:\d{2}:\d{2}(?:\.\d{1,6})? \d{4})\] "
+    + _APACHE_BODY
+)
+# `ErrorLog syslog:`: the same record without its own time, in a syslog message of httpd/apache2.
+_APACHE_BARE = compile_pattern("^" + _APACHE_BODY)
+_WEB_SERVERS = frozenset({"httpd", "apache", "apache2", "nginx"})
 _NGINX = compile_pattern(
     r"^(?P<stamp>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) \[(?P<level>[a-z]{1,10})\] "
     r"(?P<pid>\d{1,10})#(?P<tid>\d{1,20}): (?:\*(?P<connection>\d{1,20}) )?(?P<message>.*)$"
@@ -48,17 +58,23 @@ def _apache_client(raw: str, with_port: bool) -> str:
     return (found.group("host") if found else None) or raw
 
 
+def _apache_time(stamp: str) -> datetime | None:
+    for layout in ("%b %d %H:%M:%S.%f %Y", "%b %d %H:%M:%S %Y"):
+        try:
+            return datetime.strptime(stamp, layout).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
+
+
 def _apache(text: str) -> ParsedLine | None:
     found = _APACHE.match(text)
     if found is None:
         return None
-    try:
-        time = datetime.strptime(found.group("stamp") or "", "%b %d %H:%M:%S.%f %Y").replace(tzinfo=UTC)
-    except ValueError:
-        try:
-            time = datetime.strptime(found.group("stamp") or "", "%b %d %H:%M:%S %Y").replace(tzinfo=UTC)
-        except ValueError:
-            time = None
+    return ParsedLine("error", _apache_fields(found), _apache_time(found.group("stamp") or ""), False)
+
+
+def _apache_fields(found: Match) -> dict[str, FieldValue]:
     fields: dict[str, FieldValue] = {"level": found.group("level")}
     for name in ("module", "tid", "code"):
         if found.group(name):  # Apache 2.4 logs `[:error]` for a module without a name
@@ -70,7 +86,7 @@ def _apache(text: str) -> ParsedLine | None:
         apache24 = found.group("module") is not None or found.group("pid") is not None
         fields["client"] = _apache_client(client, apache24)
     fields["message"] = found.group("message") or ""
-    return ParsedLine("error", fields, time, False)
+    return fields
 
 
 def _nginx_context(message: str, fields: dict[str, FieldValue]) -> str:
@@ -124,7 +140,27 @@ def _nginx(text: str) -> ParsedLine | None:
     return ParsedLine("error", fields, time.replace(tzinfo=UTC) if time else None, False)
 
 
-def parse_error_line(line: bytes) -> ParsedLine | None:
-    """The fields of one Apache or nginx error-log line, or None when it is in neither format."""
+def _in_syslog(line: bytes, reference: datetime) -> ParsedLine | None:
+    """An Apache or nginx error record sent to syslog by the web server itself."""
+    wrapped = parse_syslog_line(line, reference)
+    program = str(wrapped.fields.get("program", "")) if wrapped is not None else ""
+    if wrapped is None or program.split("/", 1)[0] not in _WEB_SERVERS:  # `httpd/backend1` is httpd
+        return None
+    message = str(wrapped.fields.get("message", ""))
+    origin: dict[str, FieldValue] = {k: v for k, v in wrapped.fields.items() if k in ("host", "program")}
+    if (found := _APACHE_BARE.match(message)) is not None:
+        fields = {**origin, **_apache_fields(found)}
+        return ParsedLine("error", fields, wrapped.time, wrapped.year_inferred, wrapped.repeat)
+    nginx = _nginx(message)
+    if nginx is None:
+        return None
+    return ParsedLine("error", {**origin, **nginx.fields}, nginx.time, False, wrapped.repeat)
+
+
+def parse_error_line(line: bytes, reference: datetime) -> ParsedLine | None:
+    """The fields of one Apache or nginx error-log line (also sent through syslog), or None.
+
+    `reference` dates a syslog-wrapped Apache record, whose only time is the year-less syslog stamp.
+    """
     text = decode(line)
-    return _apache(text) or _nginx(text)
+    return _apache(text) or _nginx(text) or _in_syslog(line, reference)

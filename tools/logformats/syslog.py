@@ -1,4 +1,5 @@
-"""Syslog lines: RFC 3164 (`Nov 26 03:14:07 host prog[pid]: msg`), RFC 3339-prefixed and journald short-iso.
+"""Syslog lines: RFC 3164 (`Nov 26 03:14:07 host prog[pid]: msg`), RFC 3339-prefixed, journald short-iso and
+RFC 5424 (`<38>1 2026-11-26T03:14:07Z host prog pid msgid [sd] msg`).
 
 Fields: `host`, `program` (as logged, e.g. `sshd(pam_unix)`), `service` (the program's base name:
 `sshd`), `pid` (int), `message` (the text after `prog[pid]: `; for `message repeated N times: [ inner ]`
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tools.logformats.model import FieldValue, ParsedLine, as_int, compile_pattern, decode
+from tools.logformats.model import FieldValue, Match, ParsedLine, as_int, compile_pattern, decode
 from tools.logsearch.timestamps import parse_iso, parse_syslog
 
 FIELDS: tuple[str, ...] = ("host", "program", "service", "pid", "message")
@@ -28,6 +29,13 @@ _TAGGED = compile_pattern(
     r"(?P<program>[^ :\[\]]{1,128})(?:\[(?P<pid>\d{1,10})\])?: ?(?P<message>.*)$"
 )
 _UNTAGGED = compile_pattern("^" + _STAMP + r"(?P<host>[^ :\[\]]{1,255}) (?P<message>.*)$")
+# RFC 5424: `<PRI>1 STAMP HOST APP PROCID MSGID SD MSG`, `-` for a missing value; structured data is
+# `[id k="v" ...]...`, with `\]` and `\"` escaped inside quoted values.
+_RFC5424 = compile_pattern(
+    r"^<\d{1,3}>\d{1,2} (?P<stamp>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})|-) "
+    r"(?P<host>[^ ]{1,255}) (?P<program>[^ ]{1,48}) (?P<pid>[^ ]{1,128}) [^ ]{1,32} "
+    r'(?:-|(?:\[(?:[^\]"\\]|"(?:[^"\\]|\\.)*")*\])+)(?: \x{FEFF}?(?P<message>.*))?$'
+)
 _REPEATED = compile_pattern(r"^message repeated (\d{1,9}) times: \[ ?(.*)\]$")
 _BASE = compile_pattern(r"^(?:.*/)?([^/(]{1,128})")
 
@@ -35,12 +43,19 @@ _BASE = compile_pattern(r"^(?:.*/)?([^/(]{1,128})")
 def parse_syslog_line(line: bytes, reference: datetime) -> ParsedLine | None:
     """The syslog fields of a line, or None when it does not start with a syslog header."""
     text = decode(line)
+    found = _RFC5424.match(text) if text.startswith("<") else None
+    if found is not None:
+        return _record(found, tagged=True, reference=reference, nil="-")
     found = _TAGGED.match(text)
     tagged = found is not None
     if found is None:
         found = _UNTAGGED.match(text)
     if found is None:
         return None
+    return _record(found, tagged=tagged, reference=reference)
+
+
+def _record(found: Match, *, tagged: bool, reference: datetime, nil: str | None = None) -> ParsedLine:
     stamp = found.group("stamp") or ""
     time = parse_iso(stamp.encode())
     inferred = False
@@ -49,10 +64,10 @@ def parse_syslog_line(line: bytes, reference: datetime) -> ParsedLine | None:
         inferred = time is not None
     fields: dict[str, FieldValue] = {}
     host = found.group("host")
-    if host is not None:
+    if host is not None and host != nil:
         fields["host"] = host
     program = found.group("program") if tagged else None
-    if program is not None:
+    if program is not None and program != nil:
         fields["program"] = program
         base = _BASE.match(program)
         fields["service"] = base.group(1) if base else program
