@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from playbooks.conclusions import (
@@ -274,3 +276,12 @@ def test_case_conclusion_is_a_frozen_record_that_round_trips():
     assert CaseConclusion.model_validate_json(result.model_dump_json()) == result
     with pytest.raises(ValueError):
         result.status = "compromised"  # type: ignore[misc]
+
+
+def test_never_no_evidence_while_a_deciding_step_was_not_fully_examined():
+    deciders = {"failed_logins", "accepted_logins", "after_login"}
+    for states in itertools.product(("examined", "partial", "not_examined"), repeat=len(PB.steps)):
+        raw = {s.id: exam(s.id, state, "why") for s, state in zip(PB.steps, states, strict=True)}
+        status = conclude(PB, BRUTE, raw).status
+        gap = any(raw[s].state != "examined" for s in deciders)
+        assert status == ("inconclusive" if gap else "no_evidence"), raw
