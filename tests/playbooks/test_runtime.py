@@ -34,8 +34,9 @@ def brute(catalogue):
 def test_bind_inputs_types_defaults_and_errors(brute, catalogue):
     # The brute-force playbook has no inputs: its window is the case's (`--since/--until`), not a default.
     assert bind_inputs(brute, {}).values == {}
-    with pytest.raises(InputBindingError, match="unknown input 'since' .*inputs of linux.ssh.bruteforce: none"):
+    with pytest.raises(InputBindingError) as unknown:
         bind_inputs(brute, {"since": "2h"})
+    assert "unknown input 'since' (inputs of linux.ssh.bruteforce: none)" in str(unknown.value)
     web = load_playbook(find_playbook("web.webshell"), catalogue=catalogue)
     assert bind_inputs(web, {"changed_within": "2h"}).values["changed_within"] == "2h"
     with pytest.raises(InputBindingError) as info:

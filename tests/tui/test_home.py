@@ -54,10 +54,19 @@ def test_a_case_opened_from_the_form_pauses_resumes_from_the_list_and_shows_its_
             target.focus()
             await pilot.press("s", "right")  # the inventory's host names complete
             assert target.value == HOST
-            form.query_one("#inputs", Input).value = "since"
+            form.query_one("#inputs", Input).value = "web_root"
             await pilot.press("ctrl+s")
-            assert "'since' is not K=V" in str(form.query_one("#error", Static).content)
-            form.query_one("#inputs", Input).value = "since=7d"
+            assert "'web_root' is not K=V" in str(form.query_one("#error", Static).content)
+            form.query_one("#inputs", Input).value = ""
+            form.query_one("#since", Input).value = "yesterday"
+            await pilot.press("ctrl+s")
+            assert "--since yesterday: expected an ISO 8601" in str(form.query_one("#error", Static).content)
+            form.query_one("#since", Input).value = "2d"
+            form.query_one("#until", Input).value = "3d"
+            await pilot.press("ctrl+s")
+            assert "is after --until 3d" in str(form.query_one("#error", Static).content)
+            form.query_one("#since", Input).value = ""  # no window: the whole log, as recorded
+            form.query_one("#until", Input).value = ""
             await pilot.press("ctrl+s")
             await wait_until(pilot, asked)
             await pilot.press("a")
@@ -93,7 +102,7 @@ def test_a_case_opened_from_the_form_pauses_resumes_from_the_list_and_shows_its_
     decisions = [e.data for e in entries if e.kind.value == "decision"]
     assert [(d["verdict"], d["approver"]) for d in decisions] == [("approve", "dana")] * 5
     assert [e.kind.value for e in entries].count("resumed") == 1
-    assert entries[0].data["inputs"] == {"since": "7d"}
+    assert entries[0].data["inputs"] == {} and entries[0].data["window"] is None
     assert verify(case_dir).ok
 
 
