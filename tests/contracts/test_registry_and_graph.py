@@ -19,7 +19,8 @@ def test_every_tool_module_is_registered_read_only_with_strict_args() -> None:
     tools = all_tools()
     tool_files = {p.stem for p in (Path(__file__).parents[2] / "tools").glob("*.py")}
     infrastructure = {
-        "__init__", "base", "errors", "inventory", "registry", "secret_paths", "settings", "targets",
+        "__init__", "base", "coverage", "errors", "inventory", "registry", "secret_paths", "settings",
+        "targets",
     }
     assert tool_files - infrastructure == set(TOOL_MODULES)
     for name, tool in tools.items():
