@@ -170,6 +170,18 @@ def _column(ex: ColumnExtractor, row: Mapping[str, object]) -> Iterator[str]:
         yield str(value)
 
 
+def _selected(where: Mapping[str, object], row: Mapping[str, object]) -> bool:
+    """True when the row's columns equal every `where` value (or one of a listed set)."""
+    for column, wanted in where.items():
+        got = row.get(column)
+        if isinstance(wanted, list):
+            if got not in wanted:
+                return False
+        elif got != wanted:
+            return False
+    return True
+
+
 def extract_findings(
     step: Step, rows: Sequence[Mapping[str, object]], *, every_row: bool = False
 ) -> list[ExtractedValue]:
@@ -183,6 +195,8 @@ def extract_findings(
         seen: set[str] = set()
         kind: ValueKind = ex.builtin if isinstance(ex, BuiltinExtractor) else "custom"
         for index, row in enumerate(rows):
+            if ex.where and not _selected(ex.where, row):
+                continue
             if isinstance(ex, BuiltinExtractor):
                 values = _builtin(ex, row)
             elif isinstance(ex, RegexExtractor):

@@ -134,26 +134,36 @@ Reference = InputRef | FindingRef | ItemRef | ConcatRef
 BuiltinKind = Literal["ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "user", "path", "pid"]
 
 
-class BuiltinExtractor(StrictModel):
+RowMatch = str | int | list[str | int]
+
+
+class _ExtractorBase(StrictModel):
+    """What every extractor may add: the ATT&CK ids its values support, and which rows it reads."""
+
+    attack: list[Technique] = Field(default_factory=list)
+    """MITRE ATT&CK technique ids a value of this finding supports."""
+    where: dict[str, RowMatch] = Field(default_factory=dict)
+    """Only rows whose columns equal these values (or one of a list) are read: `{event: sudo_command}`
+    keeps a denied sudo out of `sudo_commands`. Columns come from the tool's rows (a parsed log format's
+    fields, see `sleuth tool show search_logs`)."""
+
+
+class BuiltinExtractor(_ExtractorBase):
     """Values of a built-in kind found in the rows' text: `{builtin: ipv4}`."""
 
     builtin: BuiltinKind
     """ipv4, ipv6, domain, url, md5, sha1, sha256, user (login names in auth lines), path, pid."""
     column: str | None = None
     """Only scan this column (default: every text column of the row)."""
-    attack: list[Technique] = Field(default_factory=list)
-    """MITRE ATT&CK technique ids a value of this finding supports."""
 
 
-class RegexExtractor(StrictModel):
+class RegexExtractor(_ExtractorBase):
     """Values captured by an RE2 regex's named group `value`: `{regex: 'for (?P<value>\\S+)'}`."""
 
     regex: str
     """RE2 pattern with a named group `(?P<value>...)` (or exactly one named group)."""
     column: str | None = None
     """Only scan this column (default: every text column of the row)."""
-    attack: list[Technique] = Field(default_factory=list)
-    """MITRE ATT&CK technique ids a value of this finding supports."""
 
     @field_validator("regex")
     @classmethod
@@ -171,13 +181,11 @@ def _groups(pattern: str) -> dict[str, int]:
     return dict(re2.compile(pattern, options).groupindex)
 
 
-class ColumnExtractor(StrictModel):
+class ColumnExtractor(_ExtractorBase):
     """The value of one column of each row: `{column: pid}`."""
 
     column: str
     """The row column to take (see the tool's row model)."""
-    attack: list[Technique] = Field(default_factory=list)
-    """MITRE ATT&CK technique ids a value of this finding supports."""
 
 
 def _extractor_kind(value: object) -> str | None:
