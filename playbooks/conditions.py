@@ -45,6 +45,16 @@ class RowsCondition(StrictModel):
     """The threshold (strictly greater than)."""
 
 
+class TopCondition(StrictModel):
+    """True when some value was seen more than `over` times: `{top: notfound_clients, over: 50}` (one
+    client behind 50+ 404s is a scanner, however many clients there are)."""
+
+    top: Name
+    """The finding whose values are tested one by one (those over the threshold are the witnesses)."""
+    over: int = Field(ge=0)
+    """The threshold per value (strictly greater than)."""
+
+
 class OverlapCondition(StrictModel):
     """True when a value of one finding is also a value of another: `{overlap: accepted, with: sources}`."""
 
@@ -89,6 +99,7 @@ _KINDS: dict[str, type[BaseModel]] = {
     "count": CountCondition,
     "any_in": AnyInCondition,
     "rows": RowsCondition,
+    "top": TopCondition,
     "overlap": OverlapCondition,
     "outside": OutsideCondition,
     "all": AllCondition,
@@ -111,6 +122,7 @@ Condition = Annotated[
     | Annotated[CountCondition, Tag("count")]
     | Annotated[AnyInCondition, Tag("any_in")]
     | Annotated[RowsCondition, Tag("rows")]
+    | Annotated[TopCondition, Tag("top")]
     | Annotated[OverlapCondition, Tag("overlap")]
     | Annotated[OutsideCondition, Tag("outside")]
     | Annotated[AllCondition, Tag("all")]
@@ -120,8 +132,8 @@ Condition = Annotated[
         _cond_kind,
         custom_error_type="invalid_condition",
         custom_error_message="expected one of {exists: F}, {count: F, over: N}, {any_in: F, values: [...]}, "
-        "{rows: F, over: N}, {overlap: F, with: G}, {outside: F, of: G}, {all: [...]}, {any: [...]}, "
-        "{not: C}",
+        "{rows: F, over: N}, {top: F, over: N}, {overlap: F, with: G}, {outside: F, of: G}, {all: [...]}, "
+        "{any: [...]}, {not: C}",
     ),
 ]
 
@@ -139,6 +151,8 @@ def condition_refs(cond: Condition, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
         yield (*loc, "any_in"), cond.any_in
     elif isinstance(cond, RowsCondition):
         yield (*loc, "rows"), cond.rows
+    elif isinstance(cond, TopCondition):
+        yield (*loc, "top"), cond.top
     elif isinstance(cond, OverlapCondition):
         yield (*loc, "overlap"), cond.overlap
         yield (*loc, "with"), cond.with_

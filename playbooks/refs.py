@@ -18,6 +18,7 @@ from playbooks.conditions import NotCondition as NotCondition
 from playbooks.conditions import OutsideCondition as OutsideCondition
 from playbooks.conditions import OverlapCondition as OverlapCondition
 from playbooks.conditions import RowsCondition as RowsCondition
+from playbooks.conditions import TopCondition as TopCondition
 from playbooks.names import NAME_PATTERN as NAME_PATTERN
 from playbooks.names import Name as Name
 from playbooks.names import StrictModel as StrictModel

@@ -18,6 +18,7 @@ from playbooks.conditions import (
     OutsideCondition,
     OverlapCondition,
     RowsCondition,
+    TopCondition,
 )
 from playbooks.schema import Step
 
@@ -68,6 +69,9 @@ def evaluate(cond: Condition, findings: Counts) -> Evaluation:
     if isinstance(cond, RowsCondition):
         values = findings.get(cond.rows, empty)
         return _true(cond.rows, values) if sum(values.values()) > cond.over else _FALSE
+    if isinstance(cond, TopCondition):
+        values = findings.get(cond.top, empty)
+        return _true(cond.top, {v: n for v, n in values.items() if n > cond.over})
     if isinstance(cond, OverlapCondition):
         left, right = findings.get(cond.overlap, empty), findings.get(cond.with_, empty)
         shared = [v for v in left if v in right]

@@ -136,3 +136,19 @@ def test_step_when_takes_value_lists_or_counts():
     assert not condition_holds(outside, {"ok": ["2.2.2.2"], "bad": ["2.2.2.2"]})
     assert condition_holds(_step({"not": {"exists": "a"}}), {})
     assert condition_holds(_step(None), {})
+
+
+def test_top_holds_for_a_single_value_over_the_threshold() -> None:
+    """{top: F, over: N}: one value seen more than N times (a scanner's 404s), whatever the others."""
+    from playbooks.routing import evaluate
+    from playbooks.schema import Step
+
+    cond = Step.model_validate(
+        {"id": "s", "title": "t", "tool": "search_logs", "when": {"top": "clients", "over": 50}}
+    ).when
+    assert cond is not None
+    spread = {"clients": {f"198.51.100.{i}": 10 for i in range(20)}}  # 200 rows, none over 50
+    assert not evaluate(cond, spread).holds
+    one = {"clients": {"203.0.113.9": 51, "198.51.100.1": 3}}
+    got = evaluate(cond, one)
+    assert got.holds and got.witnesses == {"clients": {"203.0.113.9": 51}}
