@@ -83,15 +83,16 @@ def run_files(plan: SearchPlan, paths: list[str], ctx: ToolContext) -> Outcome:
     outcome.notes += [f"not found: {f.path}" for f in listed if not f.found]
     files = [f.path for f in listed if f.found]
     outcome.searched = files
+    # What is there first (counts, first and last lines), then the search: its command comes last.
+    outcome.outputs += probe_files(listed, ctx)
     if files:
         _search(plan, files, ctx, outcome)
     # A file that vanished between the listing and the search is missing after all.
     gone = {n.removeprefix("not found: ") for n in outcome.notes if n.startswith("not found: ")}
     for f in listed:
         if f.found and f.path in gone:
-            f.found = False
+            f.found, f.lines, f.first_line, f.last_line = False, None, None, None
             f.notes.append("vanished between the listing and the search")
-    outcome.outputs += probe_files(listed, ctx)
     return outcome
 
 
