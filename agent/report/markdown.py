@@ -125,7 +125,7 @@ def _record(report: Report) -> list[str]:
         for r in s.runs:
             where = f"{r.host}" + (f" [{_cell(r.item)}]" if r.item else "")
             result = (
-                f"**failed** {r.error_kind}: {_cell(r.error)}"
+                f"**failed**, error {r.error_kind}: {_text(r.error)}"
                 if r.error
                 else f"{r.rows} rows, evidence `{(r.evidence_sha256 or '')[:12]}`"
             )

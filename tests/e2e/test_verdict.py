@@ -175,3 +175,15 @@ def test_a_model_verdict_more_severe_than_the_status_needs_review(tmp_path: Path
     review = md.split("## Needs review", 1)[1].split("## Coverage", 1)[0]
     assert "the model judged failed_logins#1 malicious (0.80): scripted analysis" in review
     assert "model, beside the verdict (not deciding it): malicious (0.80)" in md
+
+
+def test_attacker_text_in_cited_values_stays_inert_in_the_verdict(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    hostile = "Dec  1 10:05:00 web01 sshd[9]: Accepted password for r\x1b[2J\u202eoot from 203.0.113.9 port 1\n"
+    log.write_text(AUTH + hostile, encoding="utf-8")
+    out = io.StringIO()
+    case_dir = run_case(tmp_path, write_playbook(tmp_path, log), out)
+    md = (case_dir / "report.md").read_text(encoding="utf-8")
+    assert all(ch.isprintable() or ch == "\n" for ch in md)
+    assert all(ch.isprintable() or ch == "\n" for ch in out.getvalue())
+    assert "\\x1b[2J" in md.split("## Key facts", 1)[1].split("## Needs review", 1)[0]
