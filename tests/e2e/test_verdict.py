@@ -179,7 +179,7 @@ def test_a_model_verdict_more_severe_than_the_status_needs_review(tmp_path: Path
 
 def test_attacker_text_in_cited_values_stays_inert_in_the_verdict(tmp_path: Path) -> None:
     log = tmp_path / "auth.log"
-    hostile = "Dec  1 10:05:00 web01 sshd[9]: Accepted password for r\x1b[2J\u202eoot from 203.0.113.9 port 1\n"
+    hostile = "Dec  1 10:05:00 h sshd[9]: Accepted password for r\x1b[2J\u202eoot from 203.0.113.9 port 1\n"
     log.write_text(AUTH + hostile, encoding="utf-8")
     out = io.StringIO()
     case_dir = run_case(tmp_path, write_playbook(tmp_path, log), out)
