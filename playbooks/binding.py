@@ -97,7 +97,8 @@ def _resolve(
             return _many(bound, value.as_, what)
         return bound if isinstance(bound, int) else _one(bound, value.as_, what)
     if isinstance(value, FindingRef):
-        return _many(list(findings.get(value.finding, ())), value.as_, f"finding {value.finding!r}")
+        values = dict.fromkeys(v for name in value.names for v in findings.get(name, ()))
+        return _many(list(values), value.as_, f"finding {value.finding!r}")
     if isinstance(value, ItemRef):
         if item is None:
             raise UnresolvedReferenceError(f"{{item: {value.item}}} used outside a fan-out")

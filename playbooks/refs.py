@@ -54,8 +54,16 @@ class FindingRef(StrictModel):
 
     finding: Name
     """Name of a finding extracted by an earlier step."""
+    also: list[Name] = Field(default_factory=list)
+    """More findings whose values are added (in order, each value once): `{finding: sources, also:
+    [pam_sources], as: regex_any}` matches any source that failed through sshd or through PAM."""
     as_: Encoding = Field(default=Encoding.RAW, alias="as")
     """raw (the list), regex_any (one escaped alternation matching any value)."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every finding this reference reads, `finding` first."""
+        return (self.finding, *self.also)
 
 
 class ItemRef(StrictModel):

@@ -44,4 +44,4 @@ def step_dependencies(step: Step, index: int) -> Iterator[tuple[Loc, str]]:
         yield ("steps", index, "for_each"), step.for_each
     for loc, ref in step_refs(step, index):
         if isinstance(ref, FindingRef):
-            yield loc, ref.finding
+            yield from ((loc, name) for name in ref.names)
