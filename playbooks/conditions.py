@@ -69,8 +69,13 @@ class OutsideCondition(StrictModel):
 
     outside: Name
     """The finding whose values are tested (those missing from `of` are the witnesses)."""
-    of: Name
-    """The finding they must be absent from."""
+    of: Name | list[Name]
+    """The finding (or findings) they must be absent from: `of: [sources, pam_sources]`."""
+
+    @property
+    def of_names(self) -> tuple[str, ...]:
+        """The findings of `of`, as a tuple."""
+        return (self.of,) if isinstance(self.of, str) else tuple(self.of)
 
 
 class AllCondition(StrictModel):
@@ -158,7 +163,10 @@ def condition_refs(cond: Condition, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
         yield (*loc, "with"), cond.with_
     elif isinstance(cond, OutsideCondition):
         yield (*loc, "outside"), cond.outside
-        yield (*loc, "of"), cond.of
+        if isinstance(cond.of, str):
+            yield (*loc, "of"), cond.of
+        else:
+            yield from (((*loc, "of", k), name) for k, name in enumerate(cond.of))
     elif isinstance(cond, AllCondition | AnyCondition):
         key = "all" if isinstance(cond, AllCondition) else "any"
         for k, part in enumerate(cond.all if isinstance(cond, AllCondition) else cond.any):

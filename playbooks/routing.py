@@ -81,8 +81,9 @@ def evaluate(cond: Condition, findings: Counts) -> Evaluation:
         witnesses.setdefault(cond.with_, {}).update({v: right[v] for v in shared})
         return Evaluation(holds=True, witnesses=witnesses)
     if isinstance(cond, OutsideCondition):
-        left, right = findings.get(cond.outside, empty), findings.get(cond.of, empty)
-        return _true(cond.outside, {v: n for v, n in left.items() if v not in right})
+        absent_from = {v for name in cond.of_names for v in findings.get(name, empty)}
+        left = findings.get(cond.outside, empty)
+        return _true(cond.outside, {v: n for v, n in left.items() if v not in absent_from})
     if isinstance(cond, AllCondition):
         parts = [evaluate(c, findings) for c in cond.all]
         ok = all(p.holds for p in parts)

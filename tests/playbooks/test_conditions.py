@@ -152,3 +152,28 @@ def test_top_holds_for_a_single_value_over_the_threshold() -> None:
     one = {"clients": {"203.0.113.9": 51, "198.51.100.1": 3}}
     got = evaluate(cond, one)
     assert got.holds and got.witnesses == {"clients": {"203.0.113.9": 51}}
+
+
+def test_outside_of_several_findings() -> None:
+    """{outside: F, of: [G, H]}: values of F in neither G nor H (a login from a never-failing address)."""
+    from playbooks.routing import evaluate
+    from playbooks.schema import Step
+
+    cond = Step.model_validate(
+        {
+            "id": "s",
+            "title": "t",
+            "tool": "search_logs",
+            "when": {"outside": "accepted", "of": ["sources", "pam_sources"]},
+        }
+    ).when
+    assert cond is not None
+    findings = {
+        "accepted": {"192.0.2.1": 1, "192.0.2.2": 1, "198.51.100.7": 2},
+        "sources": {"192.0.2.1": 9},
+        "pam_sources": {"192.0.2.2": 4},
+    }
+    got = evaluate(cond, findings)
+    assert got.holds and got.witnesses == {"accepted": {"198.51.100.7": 2}}
+    findings["pam_sources"]["198.51.100.7"] = 1
+    assert not evaluate(cond, findings).holds
