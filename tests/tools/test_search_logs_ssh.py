@@ -59,7 +59,7 @@ def test_search_and_read_over_ssh(tmp_path: Path) -> None:
     assert cov.lines_read == 3300 and cov.kept == 220
     assert [(s.lines, s.found) for s in cov.sources] == [(300, True), (3000, True), (None, False)]
     # one find lists every file; the probes then cover all files per command
-    assert len(result.commands) == 8
+    assert len(result.commands) == 7
     # every 15th line is a failed password for root: 20 in the .gz, 200 in the live file
     assert len(result.rows) == 220
     assert {row["user"] for row in result.rows} == {"root"}

@@ -1,10 +1,11 @@
 """The log files a search reads: one `find` lists them (size, mtime), a few batched commands probe them.
 
 Cost is per command over SSH, so every command covers all files at once: one `find` for every path
-asked (its -printf gives size and mtime, so no `stat`), then `wc -l` (line counts: ~17 ms per 100 MB
-here, about half of `grep -c ''`), `head -v -n 1` and
-`tail -v -n 1` over the plain files, and `zgrep -c ''` / `zgrep -m 1 ''` over the compressed ones (which
-decompress them once more). The last line of a .gz is not read: that would mean decompressing it all.
+asked (its -printf gives size and mtime, so no `stat`), then `wc -l` (line counts: ~20 ms per 100 MB
+here, faster than `grep -c ''`, a third of `zgrep -c ''`), `head -v -n 1` and `tail -v -n 1` over the
+plain files, and `zgrep -c ''` over the compressed ones (decompressing them once more; their first lines
+come from one `zgrep -m 1` over all files instead of `head`). The last line of a .gz is not read: that
+would mean decompressing it all.
 """
 
 from __future__ import annotations
@@ -172,37 +173,48 @@ def _line(part: bytes | None) -> bytes | None:
 
 
 def probe_files(files: list[LogFile], ctx: ToolContext) -> list[CommandOutput]:
-    """Fill in line counts and first/last lines of the found files, in at most five commands."""
+    """Fill in line counts and first/last lines of the found files: three commands, four with .gz files.
+
+    Over SSH each command costs a round trip (~0.1 s on a loaded loopback), far more than the reading:
+    with .gz files one `zgrep -m 1` reads every file's first line (zgrep passes plain files through),
+    so `head` is not run too.
+    """
     outputs: list[CommandOutput] = []
     plain = [f for f in files if f.found and not f.compressed and (f.size or 0) > 0]
     packed = [f for f in files if f.found and f.compressed]
     for f in files:
         if f.found and not f.compressed and f.size == 0:
             f.lines = 0
+    zgrep = bool(packed) and ctx.transport.which("zgrep")
+    if packed and not zgrep:
+        for f in packed:
+            f.notes.append("not counted: the host has no zgrep")
+    if zgrep:
+        names = [f.path for f in packed]
+        counted = _named_lines(_run(["zgrep", "-c", "-H", "-a", "-e", "", "--", *names], ctx, outputs), names)
+        every = [f.path for f in (*plain, *packed)]
+        firsts = _named_lines(
+            _run(["zgrep", "-m", "1", "-H", "-a", "-e", "", "--", *every], ctx, outputs), every
+        )
+        for f in packed:
+            packed_count = counted.get(f.path, b"").strip()
+            f.lines = int(packed_count) if packed_count.isdigit() else None
+            f.first_line = _line(firsts.get(f.path))
+            f.notes.append("last line not read (compressed rotation)")
+        for f in plain:
+            f.first_line = _line(firsts.get(f.path))
     if plain:
         names = [f.path for f in plain]
         counts = parse_wc(_run(["wc", "-l", "--", *names], ctx, outputs), names)
-        heads = split_headed(_run(["head", "-v", "-n", "1", "--", *names], ctx, outputs).stdout, names)
+        if not zgrep:
+            heads = split_headed(_run(["head", "-v", "-n", "1", "--", *names], ctx, outputs).stdout, names)
+            for f in plain:
+                f.first_line = _line(heads.get(f.path))
         tails = split_headed(_run(["tail", "-v", "-n", "1", "--", *names], ctx, outputs).stdout, names)
         for f in plain:
             last = tails.get(f.path)
             count = counts.get(f.path)
             # wc counts newlines: a last line still being written (no newline yet) is a line too.
             f.lines = None if count is None else count + (1 if last and not last.endswith(b"\n") else 0)
-            f.first_line = _line(heads.get(f.path))
             f.last_line = _line(last)
-    if packed and ctx.transport.which("zgrep"):
-        names = [f.path for f in packed]
-        counted = _named_lines(_run(["zgrep", "-c", "-H", "-a", "-e", "", "--", *names], ctx, outputs), names)
-        firsts = _named_lines(
-            _run(["zgrep", "-m", "1", "-H", "-a", "-e", "", "--", *names], ctx, outputs), names
-        )
-        for f in packed:
-            packed_count = counted.get(f.path, b"").strip()
-            f.lines = int(packed_count) if packed_count.isdigit() else None
-            f.first_line = firsts.get(f.path)
-            f.notes.append("last line not read (compressed rotation)")
-    elif packed:
-        for f in packed:
-            f.notes.append("not counted: the host has no zgrep")
     return outputs
