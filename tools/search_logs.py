@@ -116,13 +116,6 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
         if since and until and since > until:
             raise InvalidToolArgsError(f"since ({since.isoformat()}) is after until ({until.isoformat()})")
         windowed = since is not None or until is not None
-        plan = SearchPlan(
-            pattern=pattern,
-            max_matches=args.max_matches,
-            count=args.count_only and not windowed,
-            include_rotated=args.include_rotated,
-            engine=args.engine,
-        )
         paths = list(args.paths)
         journal = False
         if args.log:
@@ -132,6 +125,14 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
             raise InvalidToolArgsError("this host logs to journald: search log=... or paths=..., not both")
         if not paths and not journal:
             raise InvalidToolArgsError(f"the host profile {ctx.profile.name!r} has no {args.log!r} log")
+        plan = SearchPlan(
+            pattern=pattern,
+            max_matches=args.max_matches,
+            # journalctl has no count mode: its matches are counted here (before, count_only gave no rows)
+            count=args.count_only and not windowed and not journal,
+            include_rotated=args.include_rotated,
+            engine=args.engine,
+        )
         window = Window(since, until)
         if journal:
             facilities = _JOURNAL_FACILITIES.get(args.log or "", ())
@@ -158,6 +159,7 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
                 notes.append(
                     "the time window was applied; lines without a readable time were kept and counted"
                 )
+        truncated = truncated or any(o.truncated for o in outcome.outputs)  # a capped probe, too
         if journal:
             scope = f" for unit {args.unit}" if args.unit else (f" for log={args.log}" if args.log else "")
             coverage = journal_coverage(

@@ -295,5 +295,12 @@ def test_journald_profile_runs_journalctl(tmp_path: Path) -> None:
         assert cov.status == "not_examined" and cov.reasons == ("the journal holds no entries for log=auth",)
     else:
         assert cov.status in ("examined", "partial", "not_examined") and cov.matched == len(result.rows)
+    counted = search(ctx, log="auth", pattern="Failed password", count_only=True)
+    assert counted.rows == [{"path": "journald", "count": coverage_matched(counted)}]
     with pytest.raises(InvalidToolArgsError, match="not both"):
         search(ctx, log="auth", paths=[str(tmp_path / "x")], pattern="x")
+
+
+def coverage_matched(result: ToolResult) -> int:
+    assert result.coverage is not None and result.coverage.matched is not None
+    return result.coverage.matched
