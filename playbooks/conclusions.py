@@ -252,6 +252,9 @@ def conclude(playbook: Playbook, findings: Counts, steps: Mapping[str, StepExami
     )
 
 
+NO_RULES = "the playbook declares no verdict rules: a human must judge the findings"
+
+
 def _verdict(
     playbook: Playbook,
     fired: Sequence[Fired],
@@ -264,8 +267,9 @@ def _verdict(
     if any(f.status == "suspicious" for f in fired):
         return "suspicious", []
     if not any(c.status in DECIDING for c in playbook.conclusions):
+        # Without rules nothing says what the findings mean: never "no evidence", whatever was examined.
         gaps = [g for s, e in exams.items() if (g := _gap(e, s))]
-        return ("inconclusive", gaps) if gaps else ("no_evidence", [])
+        return "inconclusive", [NO_RULES, *gaps]
     if undecided:
         return "inconclusive", list(dict.fromkeys(r for u in undecided for r in u.reasons))
     return "no_evidence", []
@@ -280,7 +284,7 @@ def _summary(
     elif status == "inconclusive":
         parts.extend(reasons)
     else:
-        parts.extend(ruled_out or ["every step was examined; the playbook declares no verdict rules"])
+        parts.extend(ruled_out)
     parts.extend(f.sentence for f in fired if f.status == "context")
     label = status.replace("_", " ")
     return f"{label}: {'; '.join(parts)}" if parts else label

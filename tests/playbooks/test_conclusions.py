@@ -230,15 +230,13 @@ def test_review_and_context_never_change_the_verdict():
 NO_RULES = playbook(HEAD + STEPS)
 
 
-def test_without_verdict_rules_only_full_examination_gives_no_evidence():
+def test_without_verdict_rules_the_case_is_never_no_evidence():
     assert NO_RULES.conclusions == []
     clean = conclude(NO_RULES, {}, ALL_EXAMINED)
-    assert clean.status == "no_evidence" and "declares no verdict rules" in clean.summary
+    assert clean.status == "inconclusive" and "declares no verdict rules" in clean.summary
     gap = conclude(NO_RULES, {}, steps(after_login=exam("after_login", "not_examined", "host unreachable")))
-    assert (
-        gap.status == "inconclusive"
-        and gap.summary == "inconclusive: after_login not examined: host unreachable"
-    )
+    assert gap.status == "inconclusive"
+    assert gap.summary.endswith("after_login not examined: host unreachable")
 
 
 def test_citation_text_shows_five_values_then_the_rest_counted():
