@@ -17,13 +17,15 @@ _PROFILE_LOGS: dict[str, dict[str, tuple[str, ...]]] = {
         "auth": ("/var/log/auth.log",),
         "syslog": ("/var/log/syslog",),
         "web_access": ("/var/log/nginx/access.log", "/var/log/apache2/access.log"),
+        "web_error": ("/var/log/nginx/error.log", "/var/log/apache2/error.log"),
     },
     "rhel": {
         "auth": ("/var/log/secure",),
         "syslog": ("/var/log/messages",),
         "web_access": ("/var/log/nginx/access.log", "/var/log/httpd/access_log"),
+        "web_error": ("/var/log/nginx/error.log", "/var/log/httpd/error_log"),
     },
-    "journald": {"auth": (), "syslog": (), "web_access": ()},
+    "journald": {"auth": (), "syslog": (), "web_access": (), "web_error": ()},
 }
 
 
@@ -143,7 +145,5 @@ def load_inventory(path: Path) -> Inventory:
     try:
         return Inventory.model_validate({**data, "source": path})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise InventoryError(f"{path}: {problems}") from exc

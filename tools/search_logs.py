@@ -12,6 +12,7 @@ from tools.base import Row, Tool, ToolArgs, ToolContext, ToolResult, make_result
 from tools.errors import InvalidToolArgsError
 from tools.logsearch.accounting import file_coverage, journal_coverage
 from tools.logsearch.dialect import compile_pattern
+from tools.logsearch.fields import KIND_FORMATS, FormatChoice, LineReader
 from tools.logsearch.render import render_counts, render_coverage, render_matches
 from tools.logsearch.runner import SearchPlan, run_files, run_journal
 from tools.logsearch.timestamps import parse_bound
@@ -50,6 +51,13 @@ class SearchLogsArgs(ToolArgs):
     """Which engine the host runs: auto = ripgrep when the host has it, else grep -E / zgrep."""
     unit: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9@._:\-]+$")
     """journald only: restrict to one systemd unit (journalctl -u)."""
+    format: FormatChoice = "auto"
+    """How matched lines are read: auth (syslog + OpenSSH/PAM/sudo/su events), syslog, access (Apache/nginx
+    combined or common), error (Apache/nginx error log), jsonl (one JSON object a line); their fields become
+    columns (an access log's URL path is `url_path`; the file stays `path`). auto: the log kind's format
+    (log=auth is auth, web_access is access), else detected per file; none: only the pattern's groups."""
+    time_field: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9@_.\-]+$")
+    """jsonl: the key holding each record's time (default: timestamp, @timestamp, time, ts, eventTime...)."""
 
     @field_validator("paths", mode="before")
     @classmethod
@@ -99,8 +107,10 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
     name = "search_logs"
     description = (
         "Search log files (and their rotations, .gz included) or the journal on the target for a "
-        "pattern, optionally within a time window; rows are matched lines with their timestamp and "
-        "the pattern's named groups as columns, or per-file counts."
+        "pattern, optionally within a time window; rows are matched lines with their timestamp, the "
+        "fields of their log format (auth: event, user, src, port, command...; access: client, method, "
+        "path, query, status, user_agent, command...) and the pattern's named groups as columns, or "
+        "per-file counts."
     )
     args_model = SearchLogsArgs
     row_model = LogMatchRow
@@ -148,7 +158,12 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
             tally = Tally(matched=total, kept=total)
         else:
             references = {f.path: f.mtime for f in outcome.files if f.mtime is not None}
-            rows, tally = window_rows(outcome.matches, pattern, args.max_matches, window, references, now)
+            reader = LineReader(
+                args.format, KIND_FORMATS.get(args.log or "") if not args.paths else None, args.time_field
+            )
+            rows, tally = window_rows(
+                outcome.matches, pattern, args.max_matches, window, references, now, reader
+            )
             truncated = outcome.truncated or tally.cut
             if args.count_only:
                 rows = _count_rows(rows, outcome.searched)

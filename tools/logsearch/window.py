@@ -9,6 +9,7 @@ from datetime import datetime
 from tools.base import Row
 from tools.logsearch.dialect import CompiledPattern
 from tools.logsearch.engines import Match
+from tools.logsearch.fields import LineReader, parsed_columns
 from tools.logsearch.timestamps import iso, line_time
 
 
@@ -60,16 +61,25 @@ def window_rows(
     window: Window,
     references: dict[str, datetime],
     now: datetime,
+    reader: LineReader | None = None,
 ) -> tuple[list[Row], Tally]:
     """Rows for the matches inside the window (undated ones kept), at most `limit`, and the tally.
 
     `references` maps a file to its mtime: a year-less syslog time takes the latest year that does not
-    put the line after it (plus a day); without one (the journal), `now` is the reference.
+    put the line after it (plus a day); without one (the journal), `now` is the reference. With a
+    `reader`, a line in its format takes its time from the parsed line (a JSON line's time field) and its
+    fields become columns; the pattern's named groups fill only the columns no field set.
     """
     rows: list[Row] = []
     tally = Tally(matched=len(matches))
     for match in matches:
-        stamp, inferred = line_time(match.line, references.get(match.path, now))
+        reference = references.get(match.path, now)
+        parsed = reader.read(match.path, match.line, reference) if reader is not None else None
+        stamp: datetime | None
+        if parsed is not None and parsed.time is not None:
+            stamp, inferred = parsed.time, parsed.year_inferred
+        else:
+            stamp, inferred = line_time(match.line, reference)
         if stamp is None:
             tally.untimed += 1
         else:
@@ -90,7 +100,12 @@ def window_rows(
         if inferred and stamp is not None:
             row["year_inferred"] = True
             tally.year_inferred = True
-        row.update(pattern.extract(match.line))
+        groups = pattern.extract(match.line)
+        if parsed is not None:
+            row.update(parsed_columns(parsed))
+            row["format"] = parsed.format
+            groups = {k: v for k, v in groups.items() if k not in row}
+        row.update(groups)
         rows.append(row)
     tally.kept = len(rows)
     return rows, tally
