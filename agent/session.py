@@ -84,6 +84,8 @@ class RunSpec(BaseModel):
     """`--since` as given (ISO 8601 or a duration); resolved once, at opening, into the ledger's window."""
     until: str | None = None
     """`--until` as given; resolved likewise (resume reads the window from the ledger, never from here)."""
+    log_paths: dict[str, tuple[str, ...]] = {}
+    """`--log KIND=PATH`: where the target's logs of a kind are (collected logs, unusual places)."""
 
 
 def _json_inputs(values: dict[str, str | int | list[str]]) -> dict[str, JsonValue]:
@@ -139,7 +141,10 @@ def _executor(spec: RunSpec, credentials: CredentialPrompts) -> tuple[Executor, 
         return ReplayExecutor(Path(spec.replay_dir)), None
     inventory = load_inventory(Path(spec.inventory)) if spec.inventory else None
     targets = Targets(
-        inventory, trust_new_host_keys=credentials.trust_new_key, unlock_key=credentials.unlock_key
+        inventory,
+        trust_new_host_keys=credentials.trust_new_key,
+        unlock_key=credentials.unlock_key,
+        log_paths=spec.log_paths,
     )
     intel = IntelStore.open(Path(spec.intel_db) if spec.intel_db else data_dir() / "intel.sqlite")
     live: Executor = LiveExecutor(targets, intel=intel, timeout_s=spec.timeout_s)

@@ -129,7 +129,7 @@ class Finding(Fact):
     last_seen: str | None = None
     """Latest event timestamp of those rows."""
     count: int = 1
-    """How many rows carried this value."""
+    """How many events carried this value: rows, a folded `message repeated N times` line counting N."""
 
 
 class StepOutcome(Fact):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
@@ -19,6 +19,10 @@ class ToolSpec:
     description: str
     args_model: type[ToolArgs]
     row_model: type[BaseModel]
+    arg_columns: Callable[[Mapping[str, object]], frozenset[str] | None] = field(
+        default=lambda _args: frozenset(), compare=False
+    )
+    """Columns the step's literal args add to the rows (a log format's fields); None: unknown before a run."""
 
     def arg_names(self) -> list[str]:
         """The tool's argument names, in declaration order."""
@@ -38,7 +42,7 @@ class Catalogue(Mapping[str, ToolSpec]):
     @classmethod
     def from_tools(cls, tools: Iterable[Tool[ToolArgs]]) -> Catalogue:
         """A catalogue of these tool objects."""
-        return cls(ToolSpec(t.name, t.description, t.args_model, t.row_model) for t in tools)
+        return cls(ToolSpec(t.name, t.description, t.args_model, t.row_model, t.arg_columns) for t in tools)
 
     @classmethod
     def default(cls) -> Catalogue:

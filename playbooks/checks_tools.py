@@ -187,15 +187,26 @@ class ExtractorColumns(Check):
             columns: set[str] | None = set(spec.row_model.model_fields)
             if spec.row_model.model_config.get("extra") == "allow":  # rows also carry the pattern's groups
                 groups = _pattern_groups(dict(step.args))
-                columns = None if groups is None or columns is None else columns | groups
+                added = spec.arg_columns(dict(step.args))
+                columns = (
+                    None
+                    if groups is None or added is None
+                    else {*spec.row_model.model_fields, *groups, *added}
+                )
+            if columns is None:
+                continue
             for name, extractor in step.extract.items():
-                if columns is not None and extractor.column is not None and extractor.column not in columns:
-                    yield self.issue(
-                        ctx,
-                        ("steps", i, "extract", name, "column"),
-                        f"{step.tool} rows have no column {extractor.column!r}; columns: "
-                        f"{', '.join(sorted(columns))}",
-                    )
+                wanted: list[tuple[tuple[str, ...], str]] = [(("where", key), key) for key in extractor.where]
+                if extractor.column is not None:
+                    wanted.insert(0, (("column",), extractor.column))
+                for where, column in wanted:
+                    if column not in columns:
+                        yield self.issue(
+                            ctx,
+                            ("steps", i, "extract", name, *where),
+                            f"{step.tool} rows have no column {column!r}; "
+                            f"columns: {', '.join(sorted(columns))}",
+                        )
 
 
 class SearchRegexes(Check):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Generic, Literal, Protocol, TypeVar
 
@@ -129,6 +129,11 @@ class Tool(ABC, Generic[A]):
     @abstractmethod
     def run(self, args: A, ctx: ToolContext) -> ToolResult:
         """Run the tool; raise a ToolError subclass on failure, never return an error string."""
+
+    def arg_columns(self, args: Mapping[str, object]) -> frozenset[str] | None:
+        """Row columns beyond the row model that these (literal, playbook) args add; None when they cannot
+        be known before the run. Lint checks extractor columns against them."""
+        return frozenset()
 
     def parse_args(self, raw: dict[str, object]) -> A:
         """Validate raw args (from the CLI, a playbook or a model) into this tool's args model."""

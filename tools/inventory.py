@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -49,6 +51,25 @@ class HostProfile(BaseModel):
     def uses_journald(self) -> bool:
         """True when auth and system events must be read with journalctl."""
         return self.name == "journald"
+
+
+LOG_KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def log_overrides(pairs: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """`--log KIND=PATH` values (repeatable; several paths for one kind add up) as profile log paths.
+
+    For logs collected off the host (an exported auth.log read on the jump host) or kept in unusual places.
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for pair in pairs:
+        kind, sep, path = pair.partition("=")
+        if not sep or not LOG_KIND_PATTERN.fullmatch(kind) or not path:
+            raise InventoryError(f"--log {pair!r} is not KIND=PATH (e.g. auth=/srv/collected/auth.log)")
+        if not path.startswith("/") or "\n" in path or "\0" in path:
+            raise InventoryError(f"--log {pair!r}: the path must be absolute")
+        out[kind] = (*out.get(kind, ()), path)
+    return out
 
 
 class HostEntry(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -12,7 +13,7 @@ from tools.base import Row, Tool, ToolArgs, ToolContext, ToolResult, make_result
 from tools.errors import InvalidToolArgsError
 from tools.logsearch.accounting import file_coverage, journal_coverage
 from tools.logsearch.dialect import compile_pattern
-from tools.logsearch.fields import KIND_FORMATS, FormatChoice, LineReader
+from tools.logsearch.fields import KIND_FORMATS, FormatChoice, LineReader, format_columns
 from tools.logsearch.render import render_counts, render_coverage, render_matches
 from tools.logsearch.runner import SearchPlan, run_files, run_journal
 from tools.logsearch.timestamps import parse_bound
@@ -114,6 +115,10 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
     )
     args_model = SearchLogsArgs
     row_model = LogMatchRow
+
+    def arg_columns(self, args: Mapping[str, object]) -> frozenset[str] | None:
+        """The fields of the search's log format (`format`, or the log kind's with `auto`)."""
+        return format_columns(args.get("format", "auto"), args.get("log"), args.get("paths"))
 
     def run(self, args: SearchLogsArgs, ctx: ToolContext) -> ToolResult:
         """Validate the pattern, push the search down, window, extract and render the matches, and record

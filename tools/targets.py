@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import TracebackType
 
 from tools.errors import InventoryError
@@ -71,8 +72,10 @@ class Targets:
         *,
         trust_new_host_keys: NewKeyTrust = False,
         unlock_key: KeyUnlock | None = None,
+        log_paths: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self._inventory = inventory
+        self._log_paths = dict(log_paths or {})
         self._trust = trust_new_host_keys
         self._unlock = unlock_key
         self._pool: SSHPool | None = None
@@ -94,11 +97,15 @@ class Targets:
         return open_transport(target, inventory=inventory, pool=self._pool)
 
     def profile(self, target: str) -> HostProfile:
-        """Where the target keeps its logs (`local` uses the default debian profile)."""
+        """Where the target keeps its logs (`local`: the debian profile); `--log KIND=PATH` overrides win."""
         if target == LOCAL:
-            return HostProfile()
-        inventory = _need_inventory(target, self._inventory)
-        return inventory.host(_single_host(target, inventory)).profile
+            profile = HostProfile()
+        else:
+            inventory = _need_inventory(target, self._inventory)
+            profile = inventory.host(_single_host(target, inventory)).profile
+        if not self._log_paths:
+            return profile
+        return profile.model_copy(update={"log_paths": {**profile.log_paths, **self._log_paths}})
 
     def trusted_new_keys(self) -> dict[str, str]:
         """Host name to fingerprint of each host key pinned because new keys were trusted."""

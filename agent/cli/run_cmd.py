@@ -31,6 +31,14 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     run.add_argument(
         "--input", action="append", default=[], metavar="K=V", help="playbook input (repeatable)"
     )
+    run.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        metavar="KIND=PATH",
+        help="where the target's log of a kind is (auth, syslog, web_access, web_error; repeatable): "
+        "collected logs read on this machine with --target local, or a host's unusual paths",
+    )
     add_window_options(run)
     add_case_options(run)
     run.add_argument(
@@ -133,12 +141,22 @@ def _finish(session: Any, outcome: Any) -> int:
     return EXIT_OK
 
 
+def _absolute_logs(pairs: list[str]) -> list[str]:
+    """`KIND=PATH` with a relative PATH made absolute against the working directory."""
+    out = []
+    for pair in pairs:
+        kind, sep, path = pair.partition("=")
+        out.append(f"{kind}={Path(path).absolute()}" if sep and path and not path.startswith("/") else pair)
+    return out
+
+
 def _run(args: argparse.Namespace) -> int:
     from agent.case.store import CaseStore
     from agent.session import RunSpec, default_approver, open_case, resolve_backend, session_scope
     from playbooks.binding import input_pairs
     from playbooks.library import find_playbook
     from playbooks.window import describe_window
+    from tools.inventory import log_overrides
 
     backend = resolve_backend(args.backend)
     spec = RunSpec(
@@ -158,6 +176,7 @@ def _run(args: argparse.Namespace) -> int:
         approval_ttl_s=args.approval_ttl,
         since=args.since,
         until=args.until,
+        log_paths=log_overrides(_absolute_logs(args.log)),
     )
     approver = args.approver or default_approver()
     session = open_case(spec, store=CaseStore(args.case_dir), approver=approver)

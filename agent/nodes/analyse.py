@@ -36,6 +36,12 @@ def _rows_of(ctx: RunContext, ex: Execution) -> list[Row]:
     return load_result(ctx.journal.case.evidence, ex.result_sha256).rows
 
 
+def _events(row: Row) -> int:
+    """Events a row stands for: a folded `message repeated N times` line is N attempts, not one."""
+    repeat = row.get("repeat")
+    return repeat if isinstance(repeat, int) and not isinstance(repeat, bool) and repeat > 1 else 1
+
+
 def analyse(state: CaseState, runtime: Runtime[RunContext]) -> Update:
     """Extract, deduplicate by (name, value, host), record new findings; the evidence of each is cited."""
     ctx = runtime.context
@@ -55,7 +61,7 @@ def analyse(state: CaseState, runtime: Runtime[RunContext]) -> Update:
             stamp = rows[hit.row].get("timestamp")
             ts = stamp if isinstance(stamp, str) else None
             a = acc.setdefault((hit.finding, hit.value), _Acc(hit.kind, 0, ts, ts))
-            a.rows += 1
+            a.rows += _events(rows[hit.row])
             if ts is not None:
                 a.first = min(a.first or ts, ts)
                 a.last = max(a.last or ts, ts)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from tools.logformats import LogFormat, ParsedLine, detect_format, parse_line
+from tools.logformats import FIELDS, LogFormat, ParsedLine, detect_format, parse_line
 
 FormatChoice = Literal["auto", "none", "syslog", "auth", "access", "error", "jsonl"]
 # The format a log kind of the host profile is written in (`auto` with `log=`).
@@ -69,3 +69,19 @@ def parsed_columns(parsed: ParsedLine) -> dict[str, str | int | None]:
     if parsed.repeat > 1:
         columns["repeat"] = parsed.repeat
     return columns
+
+
+def format_columns(choice: object, log: object, paths: object) -> frozenset[str] | None:
+    """The columns a search's format adds, known before the run; None when only the run can tell (a
+    format detected per file, a JSON-lines log's own keys, args that are references)."""
+    if not isinstance(choice, str) or not (log is None or isinstance(log, str)):
+        return None
+    if choice == "none":
+        return frozenset()
+    fmt: str | None = choice
+    if choice == "auto":
+        fmt = None if paths or not isinstance(log, str) else KIND_FORMATS.get(log)
+    if fmt is None or fmt == "jsonl" or fmt not in FIELDS:
+        return None
+    known: LogFormat = fmt
+    return frozenset(column_name(known, f) for f in FIELDS[known]) | {"format", "repeat"}
