@@ -239,7 +239,7 @@ def conclude(playbook: Playbook, findings: Counts, steps: Mapping[str, StepExami
             if gaps:
                 undecided.append(Undecided(id=rule.id, reasons=tuple(gaps)))
             else:
-                ruled_out.append(rule.ruled_out or f"ruled out: {rule.summary}")
+                ruled_out.append(rule.ruled_out or f"not found: {rule.summary}")
     ordered = tuple(f for _, f in sorted(fired, key=lambda p: p[0]))
     status, reasons = _verdict(playbook, ordered, undecided, exams)
     return CaseConclusion(

@@ -193,3 +193,26 @@ def required_findings(cond: Condition) -> frozenset[str]:
     if isinstance(cond, NotCondition):
         return frozenset()
     return frozenset(condition_findings(cond))
+
+
+def condition_text(cond: Condition) -> str:
+    """A condition in words, for a responder: `a value of accepted_sources is also in sources`."""
+    if isinstance(cond, ExistsCondition):
+        return f"{cond.exists} has a value"
+    if isinstance(cond, CountCondition):
+        return f"{cond.count} has more than {cond.over} distinct value(s)"
+    if isinstance(cond, RowsCondition):
+        return f"{cond.rows} was seen more than {cond.over} time(s)"
+    if isinstance(cond, TopCondition):
+        return f"one value of {cond.top} was seen more than {cond.over} time(s)"
+    if isinstance(cond, AnyInCondition):
+        return f"{cond.any_in} is one of {', '.join(cond.values)}"
+    if isinstance(cond, OverlapCondition):
+        return f"a value of {cond.overlap} is also in {cond.with_}"
+    if isinstance(cond, OutsideCondition):
+        return f"a value of {cond.outside} is in none of {', '.join(cond.of_names)}"
+    if isinstance(cond, AllCondition):
+        return " and ".join(f"({condition_text(c)})" for c in cond.all)
+    if isinstance(cond, AnyCondition):
+        return " or ".join(f"({condition_text(c)})" for c in cond.any)
+    return f"not ({condition_text(cond.not_)})"

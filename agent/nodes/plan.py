@@ -8,6 +8,7 @@ from agent.context import RunContext
 from agent.journal import Note
 from agent.nodes.common import Update, findings_by_name
 from agent.state import CaseState, StepOutcome
+from playbooks.conditions import condition_text
 from playbooks.routing import condition_holds, fanout_items
 
 
@@ -22,7 +23,7 @@ def plan(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         step = steps[index]
         reason = None
         if not condition_holds(step, findings):
-            reason = f"condition not met: {step.when.model_dump_json() if step.when else ''}"
+            reason = f"its condition does not hold: {condition_text(step.when) if step.when else ''}"
         elif fanout_items(step, findings) == []:
             reason = f"nothing to fan out over: finding {step.for_each!r} is empty"
         if reason is None:

@@ -31,9 +31,9 @@ def _verdict(report: Report, verdict: CaseVerdict | None) -> list[str]:
     out = ["## Verdict", "", f"**{label.upper()}**{_text(rest)}", ""]
     out += ([_text(line) for line in lines[1:]] + [""]) if len(lines) > 1 else []
     for f in verdict.fired:
-        seqs = ", ".join(f"#{b.ledger_seq}" for b in f.basis)
+        seqs = ", ".join(f"#{b.ledger_seq}" for b in f.basis[:5]) + (" …" if len(f.basis) > 5 else "")
         out.append(f"- {f.status}: {_text(f.sentence)} (`{f.id}`" + (f"; ledger {seqs})" if seqs else ")"))
-    out += [f"- ruled out: {_text(r)}" for r in verdict.ruled_out]
+    out += [f"- {_text(r)} (ruled out on examined evidence)" for r in verdict.ruled_out]
     for m in verdict.model:
         out.append(
             f"- model, beside the verdict (not deciding it): {m.verdict} ({m.confidence:.2f}) "
@@ -64,7 +64,7 @@ def _key_facts(report: Report) -> list[str]:
 
 def _coverage_line(c: StepCoverage) -> str:
     if c.status == "condition_false":
-        return f"- **{c.step_id}** not run (condition false): {_text('; '.join(c.reasons))}"
+        return f"- **{c.step_id}** not run, {_text('; '.join(c.reasons))}"
     parts: list[str] = []
     if c.sources_found or c.sources_missing:
         read = ", ".join(f"`{_cell(s)}`" for s in c.sources_found) or "nothing"

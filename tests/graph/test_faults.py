@@ -53,7 +53,7 @@ def _run_failing_case(h: Harness, inventory: Path, error_kind: str) -> str:
     shown = h.sleuth("report", case, "--case-dir", str(h.cases))
     assert shown.returncode == 0
     assert shown.stdout.count(f"error {error_kind}: ") == 2
-    assert "**attacker_logins** skipped: condition not met" in shown.stdout
+    assert "**attacker_logins** skipped: its condition does not hold" in shown.stdout
     verified = h.verify(case)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     return str(observations[0].data["message"])

@@ -123,7 +123,7 @@ def test_compromised_cites_the_witnesses_and_ranks_by_count():
         "compromised: " + first.sentence + "; Brute force: sources 192.0.2.77 (40), 198.51.100.9 (3)"
     )
     assert result.attack == ("T1078", "T1110.001")
-    assert result.ruled_out == ("ruled out: Root was targeted", "ruled out: An attacker session used sudo")
+    assert result.ruled_out == ("not found: Root was targeted", "not found: An attacker session used sudo")
     assert result.undecided == ()
 
 
@@ -138,8 +138,8 @@ def test_no_evidence_needs_every_deciding_rule_examined_and_false():
     result = conclude(PB, BRUTE, ALL_EXAMINED)
     assert result.status == "no_evidence"
     assert result.summary == (
-        "no evidence: No attacking source logged in; ruled out: Root was targeted; "
-        "ruled out: An attacker session used sudo; Brute force: sources 192.0.2.77 (40), 198.51.100.9 (3)"
+        "no evidence: No attacking source logged in; not found: Root was targeted; "
+        "not found: An attacker session used sudo; Brute force: sources 192.0.2.77 (40), 198.51.100.9 (3)"
     )
     assert result.attack == ("T1110.001",)  # the header's T1078 is never claimed without evidence
 

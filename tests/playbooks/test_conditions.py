@@ -177,3 +177,28 @@ def test_outside_of_several_findings() -> None:
     assert got.holds and got.witnesses == {"accepted": {"198.51.100.7": 2}}
     findings["pam_sources"]["198.51.100.7"] = 1
     assert not evaluate(cond, findings).holds
+
+
+def test_condition_text_reads_as_words() -> None:
+    """A skipped step's note says its condition in words, with `with`/`not` spelled as written."""
+    from playbooks.conditions import condition_text
+    from playbooks.schema import Step
+
+    when = Step.model_validate(
+        {
+            "id": "s",
+            "title": "t",
+            "tool": "search_logs",
+            "when": {
+                "any": [
+                    {"overlap": "accepted", "with": "sources"},
+                    {"not": {"outside": "accepted", "of": ["sources", "pam"]}},
+                ]
+            },
+        }
+    ).when
+    assert when is not None
+    assert condition_text(when) == (
+        "(a value of accepted is also in sources) or "
+        "(not (a value of accepted is in none of sources, pam))"
+    )
