@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from agent.case.entry import LedgerEntry
 from agent.case.payloads import Analysis, LedgerKind
-from agent.coverage import StepCoverage
+from agent.coverage import StepCoverage, window_text
 from agent.report.model import (
     Basis,
     CaseStatus,
@@ -75,6 +75,31 @@ def _basis(finding: str, values: Sequence[tuple[str, int]], findings: Sequence[F
     return out
 
 
+def examined_clause(coverage: Sequence[StepCoverage]) -> str:
+    """What an absence rests on, in one clause: the sources read, their lines, span and the window."""
+    ran = [c for c in coverage if c.status in ("examined", "partial")]
+    sources = list(dict.fromkeys(s for c in ran for s in c.sources_found))
+    lines = max((c.lines for c in ran if c.lines is not None), default=None)
+    firsts = [c.first_ts for c in ran if c.first_ts]
+    lasts = [c.last_ts for c in ran if c.last_ts]
+    parts = [f"{len(ran)} step(s)"]
+    if sources:
+        parts.append(", ".join(sources[:3]) + (f" (+{len(sources) - 3} more)" if len(sources) > 3 else ""))
+    if lines is not None:
+        parts.append(f"{lines} lines")
+    if firsts and lasts:
+        inferred = " (year inferred)" if any(c.year_inferred for c in ran) else ""
+        parts.append(f"spanning {min(firsts)}..{max(lasts)}{inferred}")
+    windows = {window_text(c.window_since, c.window_until) for c in ran if c.tool == "search_logs"}
+    if windows:
+        parts.append(
+            "; ".join(
+                "the whole log (no window)" if w == "no window" else f"window {w}" for w in sorted(windows)
+            )
+        )
+    return ", ".join(parts)
+
+
 def case_verdict(
     playbook: Playbook,
     findings: Sequence[Finding],
@@ -93,9 +118,12 @@ def case_verdict(
         )
         for f in conclusion.fired
     ]
+    summary = conclusion.summary
+    if conclusion.status == "no_evidence":
+        summary += f" — examined {examined_clause(coverage)}"
     return CaseVerdict(
         status=conclusion.status,
-        summary=conclusion.summary,
+        summary=summary,
         basis=list({(b.finding, b.value, b.ledger_seq): b for f in fired for b in f.basis}.values()),
         fired=fired,
         ruled_out=list(conclusion.ruled_out),

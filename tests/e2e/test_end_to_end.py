@@ -28,8 +28,13 @@ from tests.support.scripted_model import DONE, ScriptedChatModel, analysis, call
 def expected_findings(expected: ExpectedFindings) -> dict[str, set[str]]:
     """What linux.ssh.bruteforce must report for the ssh-bruteforce-miner scenario, by finding name."""
     urls = {m.group(0) for c in expected.sudo_commands for m in re.finditer(r"https?://\S+", c.command)}
+    logins = (expected.successful_login, *expected.legitimate_logins)
     return {
         "sources": set(expected.attacker_ips),
+        "pam_sources": set(expected.attacker_ips),  # sshd and pam_unix both log the scenario's failures
+        "invalid_users": set(expected.failed_logins.invalid_users),
+        "accepted_sources": {login.ip for login in logins},
+        "accepted_users": {login.user for login in logins},
         "targeted_users": set(expected.failed_logins.by_user),
         "invalid_sources": set(expected.attacker_ips),
         "compromised_users": {expected.successful_login.user},
@@ -63,6 +68,16 @@ def test_guided_run_from_the_cli_finds_exactly_the_scenario(sandbox, tmp_path: P
     by_ip = {f["value"]: f["count"] for f in report["findings"] if f["name"] == "sources"}
     assert by_ip == sandbox.expected.failed_logins.by_ip  # one row per failed attempt, per source
     assert all(s["verdict"] == "approve" and s["approver"] == "alice" for s in report["steps"])
+    verdict = report["verdict"]
+    assert verdict["status"] == sandbox.expected.verdict == "compromised"
+    fired = {f["id"]: f for f in verdict["fired"]}
+    assert {"bruteforce_succeeded", "commands_after_intrusion", "bruteforce"} <= set(fired)
+    intrusion = {(b["finding"], b["value"]) for b in fired["bruteforce_succeeded"]["basis"]}
+    assert ("intrusion_sources", sandbox.expected.successful_login.ip) in intrusion
+    # The admin's own logins come from an address that never failed: a fact for a human, not a verdict.
+    review = {b["value"] for b in fired["login_without_failures"]["basis"]}
+    assert review == {login.ip for login in sandbox.expected.legitimate_logins}
+    assert all(c["status"] in ("examined", "condition_false") for c in report["coverage"])
     md = (case_dir / "report.md").read_text()
     assert sandbox.expected.successful_login.ip in md and "ledger #" in md
 
