@@ -13,7 +13,14 @@ from tools.base import Row, Tool, ToolArgs, ToolContext, ToolResult, make_result
 from tools.errors import InvalidToolArgsError
 from tools.logsearch.accounting import file_coverage, journal_coverage
 from tools.logsearch.dialect import compile_pattern
-from tools.logsearch.fields import KIND_FORMATS, FormatChoice, LineReader, format_columns
+from tools.logsearch.fields import (
+    KIND_FORMATS,
+    FormatChoice,
+    LineReader,
+    Probe,
+    format_columns,
+    format_mismatch,
+)
 from tools.logsearch.render import render_counts, render_coverage, render_matches
 from tools.logsearch.runner import SearchPlan, run_files, run_journal
 from tools.logsearch.timestamps import parse_bound
@@ -163,9 +170,7 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
             tally = Tally(matched=total, kept=total)
         else:
             references = {f.path: f.mtime for f in outcome.files if f.mtime is not None}
-            reader = LineReader(
-                args.format, KIND_FORMATS.get(args.log or "") if not args.paths else None, args.time_field
-            )
+            reader = _reader(args)
             rows, tally = window_rows(
                 outcome.matches, pattern, args.max_matches, window, references, now, reader
             )
@@ -195,6 +200,12 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
                 include_rotated=args.include_rotated,
                 now=now,
             )
+            probes = [
+                Probe(f.path, tuple(ln for ln in (f.first_line, f.last_line) if ln))
+                for f in outcome.files
+                if f.found
+            ]
+            coverage = format_mismatch(_reader(args), probes, coverage, now)
         return make_result(
             self.name,
             outcome.outputs,
@@ -206,6 +217,14 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
             notes=notes,
             coverage=coverage,
         )
+
+
+def _reader(args: SearchLogsArgs) -> LineReader:
+    """How matched lines are read: the format asked for, or with auto the log kind's (files named by
+    `paths` are detected one by one)."""
+    return LineReader(
+        args.format, KIND_FORMATS.get(args.log or "") if not args.paths else None, args.time_field
+    )
 
 
 def _count_rows(rows: list[Row], searched: list[str]) -> list[Row]:

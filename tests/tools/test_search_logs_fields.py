@@ -94,3 +94,27 @@ def test_jsonl_time_field_decides_the_window(local_ctx: ToolContext, tmp_path: P
     assert [r["src_ip"] for r in result.rows] == ["203.0.113.8"]
     assert result.coverage is not None
     assert result.coverage.outside_window == 1 and result.coverage.untimed == 0
+
+
+def test_a_log_in_another_format_is_not_examined(local_ctx: ToolContext, tmp_path: Path) -> None:
+    """A JSON honeypot log searched as an auth log finds nothing: that silence is no evidence."""
+    lines = ['{"eventid":"cowrie.login.failed","src_ip":"203.0.113.7","username":"root"}'] * 3
+    log = _write(tmp_path / "auth.log", lines, datetime(2026, 11, 21, tzinfo=UTC))
+    ctx = replace(local_ctx, profile=HostProfile(log_paths={"auth": (str(log),)}))
+    result = _search(ctx, log="auth", pattern="Failed ", include_rotated=False)
+    assert result.rows == [] and result.coverage is not None
+    assert result.coverage.status == "not_examined"
+    assert any("is not in the auth format" in r for r in result.coverage.reasons)
+    # The same file read in its own format is examined.
+    ok = _search(ctx, log="auth", pattern="login.failed", format="jsonl", include_rotated=False)
+    assert ok.coverage is not None and ok.coverage.status == "examined" and len(ok.rows) == 3
+
+
+def test_an_auth_log_with_some_plain_syslog_lines_is_still_examined(
+    local_ctx: ToolContext, tmp_path: Path
+) -> None:
+    lines = ["Nov 20 03:00:01 web01 CRON[9]: (root) CMD (run-parts /etc/cron.hourly)", *AUTH]
+    log = _write(tmp_path / "auth.log", lines, datetime(2026, 11, 21, tzinfo=UTC))
+    ctx = replace(local_ctx, profile=HostProfile(log_paths={"auth": (str(log),)}))
+    result = _search(ctx, log="auth", pattern="Failed ", include_rotated=False)
+    assert result.coverage is not None and result.coverage.status == "examined"

@@ -6,10 +6,12 @@ in the line happens to look like one: an IPv4 in a URL or a Referer is not a cli
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from tools.coverage import Coverage
 from tools.logformats import FIELDS, LogFormat, ParsedLine, detect_format, parse_line
 
 FormatChoice = Literal["auto", "none", "syslog", "auth", "access", "error", "jsonl"]
@@ -46,6 +48,13 @@ class LineReader:
         if path not in self._per_file or self._per_file[path] is None:
             self._per_file[path] = detect_format(line)
         return self._per_file[path]
+
+    @property
+    def fixed(self) -> LogFormat | None:
+        """The one format every line is read in (asked for, or the log kind's); None when detected or off."""
+        if self.choice == "none":
+            return None
+        return self.kind_format if self.choice == "auto" else self.choice
 
     def read(self, path: str, line: bytes, reference: datetime) -> ParsedLine | None:
         """The line parsed in its file's format, or None (no format, or the line is not in it)."""
@@ -85,3 +94,41 @@ def format_columns(choice: object, log: object, paths: object) -> frozenset[str]
         return None
     known: LogFormat = fmt
     return frozenset(column_name(known, f) for f in FIELDS[known]) | {"format", "repeat"}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A found file's first and last lines, as the coverage probes read them."""
+
+    path: str
+    lines: tuple[bytes, ...]
+
+
+def format_mismatch(
+    reader: LineReader, probes: Sequence[Probe], coverage: Coverage, now: datetime
+) -> Coverage:
+    """The coverage, downgraded when the files are not in the format the search reads them in.
+
+    A pattern written for sshd lines finds nothing in a JSON honeypot log: that silence is no evidence.
+    A file none of whose probed lines (first and last) parses in the format is counted as not examined.
+    """
+    fmt = reader.fixed
+    if fmt is None:
+        return coverage
+    probed = [p for p in probes if p.lines]
+    wrong = [
+        p
+        for p in probed
+        if all(parse_line(fmt, ln, reference=now, time_field=reader.time_field) is None for ln in p.lines)
+    ]
+    if not wrong:
+        return coverage
+    reasons = tuple(
+        f"{p.path} is not in the {fmt} format (its first line reads "
+        f"{p.lines[0][:80].decode('utf-8', 'replace')!r}): give format= or a pattern for the format it is in"
+        for p in wrong
+    )
+    status = "not_examined" if len(wrong) == len(probed) else "partial"
+    if coverage.status == "not_examined":
+        status = "not_examined"
+    return coverage.model_copy(update={"status": status, "reasons": (*coverage.reasons, *reasons)})
