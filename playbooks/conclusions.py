@@ -271,8 +271,23 @@ def _verdict(
         gaps = [g for s, e in exams.items() if (g := _gap(e, s))]
         return "inconclusive", [NO_RULES, *gaps]
     if undecided:
-        return "inconclusive", list(dict.fromkeys(r for u in undecided for r in u.reasons))
+        return "inconclusive", _root_reasons(undecided, exams)
     return "no_evidence", []
+
+
+def _root_reasons(undecided: Sequence[Undecided], exams: Mapping[str, StepExamination]) -> list[str]:
+    """Why the undecided rules stay open, once each: the steps that were themselves not examined (a skip
+    that rests on them adds nothing new), steps with the same reason named together."""
+    steps = list(
+        dict.fromkeys(s for u in undecided for r in u.reasons for s in exams if r.startswith(f"{s} "))
+    )
+    direct = [s for s in steps if not any(r.startswith("skipped because") for r in exams[s].reasons)]
+    by_reason: dict[str, list[str]] = {}
+    for step in direct or steps:
+        exam = exams[step]
+        what = "partly examined" if exam.state == "partial" else "not examined"
+        by_reason.setdefault(f"{what}{_because(exam.reasons)}", []).append(step)
+    return [f"{', '.join(names)} {why}" for why, names in by_reason.items()]
 
 
 def _summary(

@@ -72,6 +72,20 @@ CASES = (
         "requests for scripts that do not exist; no command parameter reached a script",
     ),
     EvalCase(
+        "cowrie-json-as-auth",
+        "linux.ssh.bruteforce",
+        {"auth": "fail2ban/cowrie.log"},
+        "inconclusive",
+        "a Cowrie honeypot's JSON log is not an sshd auth log: searched as one it decides nothing",
+    ),
+    EvalCase(
+        "fail2ban-dropbear",
+        "linux.ssh.bruteforce",
+        {"auth": "fail2ban/dropbear.log"},
+        "no_evidence",
+        "dropbear failures only, no login (known gap: dropbear's lines are not brute-force events yet)",
+    ),
+    EvalCase(
         "missing-auth-log",
         "linux.ssh.bruteforce",
         {"auth": ""},

@@ -186,7 +186,7 @@ def test_aborted_case_steps_not_reached():
     raw = {"failed_logins": ALL_EXAMINED["failed_logins"]}
     result = conclude(PB, BRUTE, raw)
     assert result.status == "inconclusive"
-    assert "accepted_logins not examined: not reached" in result.summary
+    assert "accepted_logins, after_login not examined: not reached" in result.summary
 
 
 def test_skip_counts_as_examined_when_its_deciders_were():
@@ -283,3 +283,19 @@ def test_never_no_evidence_while_a_deciding_step_was_not_fully_examined():
         status = conclude(PB, BRUTE, raw).status
         gap = any(raw[s].state != "examined" for s in deciders)
         assert status == ("inconclusive" if gap else "no_evidence"), raw
+
+
+def test_inconclusive_names_the_root_gap_once():
+    """A skip resting on an unexamined step repeats its reason: the summary names the root gap once."""
+    gone = "log missing: /var/log/auth.log"
+    raw = {
+        **ALL_EXAMINED,
+        "failed_logins": exam("failed_logins", "not_examined", gone),
+        "accepted_logins": exam("accepted_logins", "not_examined", gone),
+        "attacker_sessions": exam("attacker_sessions", "condition_false", "its condition does not hold"),
+        "after_login": exam("after_login", "condition_false", "its condition does not hold"),
+    }
+    result = conclude(PB, {}, raw)
+    assert result.status == "inconclusive"
+    assert result.summary.count(gone) == 1
+    assert "failed_logins, accepted_logins not examined: log missing" in result.summary
