@@ -4,7 +4,7 @@ How a playbook runs (the model the graph implements):
 
 1. ``pb = load_playbook(find_playbook("linux.ssh.bruteforce"), catalogue=Catalogue.default())``
    raises PlaybookLoadError (every located issue) unless the file is schema-valid and lint has no errors.
-2. ``inputs = bind_inputs(pb, {"since": "2d"})`` parses `--input k=v` strings to typed values,
+2. ``inputs = bind_inputs(pb, {"recent_days": "3"})`` parses `--input k=v` strings to typed values,
    fills defaults, and raises InputBindingError naming every unknown, missing or ill-typed input.
 3. ``findings: dict[str, list[str]] = {}``; then for each ``step`` in ``pb.steps`` **in order**:
    - ``condition_holds(step, findings)`` false -> the step is skipped (record the skip; nothing runs);

@@ -20,22 +20,23 @@ severity: medium  # low | medium | high | critical
 attack: [T1110, T1078]  # MITRE ATT&CK ids investigated; each one is claimed by a conclusion below
 
 inputs:  # given with --input NAME=VALUE; typed: string int duration host path ip hash regex list
-  since:
-    type: duration
-    default: 7d
-    description: How far back to search the logs.
+  max_matches:
+    type: int
+    default: 5000
+    description: At most this many matching lines per search.
 
 steps:  # run in order; a step whose `when` is false is skipped
   - id: failed_logins
     title: Failed SSH logins
     tool: search_logs
     args:
-      log: auth  # the host profile's auth log (/var/log/auth.log on Debian)
-      pattern: 'Failed password for (invalid user )?\\S+ from'
-      since: {{input: since}}  # a typed reference, never string templating
+      log: auth  # the host profile's auth log (/var/log/auth.log on Debian), in the case window
+      format: auth  # matched lines are parsed: their fields (event, user, src, ...) are row columns
+      pattern: 'Failed \\S+ for '
+      max_matches: {{input: max_matches}}  # a typed reference, never string templating
     extract:  # findings: named lists of values, usable by later steps
-      sources: {{builtin: ipv4}}
-      users: {{builtin: user}}
+      sources: {{column: src, where: {{event: failed}}}}  # a value comes from its field, only from rows
+      users: {{column: user, where: {{event: failed}}}}   # whose columns equal `where`
     guidance: >
       Count failures per source address and per user; many users from one source means spraying.
     followups:  # what the model may propose after this step, within bounds
@@ -51,10 +52,13 @@ steps:  # run in order; a step whose `when` is false is skipped
     max_items: 5
     args:
       log: auth
+      format: auth
       pattern: {{concat: ['from ', {{item: sources, as: regex}}, ' port']}}  # evidence is regex-escaped
     extract:
-      accepted_users:
-        regex: 'Accepted \\S+ for (?P<value>\\S+) from'
+      accepted_users: {{column: user, where: {{event: accepted}}, attack: [T1078]}}  # what a value supports
+      key_users:  # an RE2 regex over one column (or a built-in kind: {{builtin: ipv4}})
+        regex: '^Accepted publickey for (?P<value>\\S+) '
+        column: message
     guidance: >
       Did any source that failed also log in? An Accepted line after many failures is the key finding.
 

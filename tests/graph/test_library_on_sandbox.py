@@ -26,6 +26,7 @@ class Investigation:
     findings: dict[str, set[str]]
     steps: dict[str, str]
     errors: list[str]
+    verdict: str | None
 
 
 def investigate(sandbox, tmp_path: Path, playbook_id: str) -> Investigation:
@@ -47,7 +48,8 @@ def investigate(sandbox, tmp_path: Path, playbook_id: str) -> Investigation:
         assert f["host"] == sandbox.host_name
         findings.setdefault(f["name"], set()).add(f["value"])
     errors = [f"{r['tool']}: {r['error']}" for s in report["steps"] for r in s["runs"] if r["error"]]
-    return Investigation(findings, {o["step_id"]: o["status"] for o in report["outcomes"]}, errors)
+    verdict = (report.get("verdict") or {}).get("status")
+    return Investigation(findings, {o["step_id"]: o["status"] for o in report["outcomes"]}, errors, verdict)
 
 
 def intel_families(tmp_path: Path, hashes: set[str]) -> dict[str, set[str]]:
@@ -92,6 +94,14 @@ def test_process_suspicious(sandbox, tmp_path: Path) -> None:
     f = run.findings
     assert f["suspicious_pids"] == {str(p.pid) for p in bad}
     assert f["suspicious_exes"] == {p.exe.removesuffix(" (deleted)") for p in bad}
+    assert f["temp_exes"] == f["suspicious_exes"]  # both run from /tmp/.ICE-unix/.x
+    assert (
+        f["deleted_temp_exes"]
+        == f["deleted_exes"]
+        == {p.exe.removesuffix(" (deleted)") for p in bad if p.exe_deleted}
+    )
+    assert f["fake_kernel_threads"] == {gt.miner.argv[0]}
+    assert f["connected_processes"] == {gt.miner.comm}
     assert f["suspicious_users"] == {p.user for p in bad}
     assert gt.miner.remote is not None
     host, port = gt.miner.remote.rsplit(":", 1)
@@ -106,7 +116,14 @@ def test_process_suspicious(sandbox, tmp_path: Path) -> None:
         "remote_ips",
         "remote_ports",
         "exe_sha256",
+        "temp_exes",
+        "deleted_temp_exes",
+        "deleted_exes",
+        "fake_kernel_threads",
+        "connected_processes",
     }
+    # A deleted binary from /tmp and a /tmp process holding a connection; the disguise is suspicious.
+    assert run.verdict == "compromised"
 
 
 def _host_files_recent(sandbox) -> set[str]:
@@ -136,12 +153,16 @@ def test_persistence(sandbox, tmp_path: Path) -> None:
     assert run.errors == []
     assert set(run.steps.values()) == {"done"}
     f = run.findings
-    assert f["suspicious_entries"] == {e.line for e in gt.persistence if e.kind != "authorized_keys"}
-    # Only the attacker's files are recent; list_persistence also flags every unit symlink as one.
+    launches = f["cron_launches"] | f["unit_launches"] | f["rc_launches"]
+    assert launches == {e.line for e in gt.persistence if e.kind != "authorized_keys"}
+    assert f["reboot_entries"] == {e.line for e in gt.persistence if e.line.startswith("@reboot")}
+    # Only the attacker's files are recent; an enabled unit's link is no red sign by itself.
     recent = {p.path for p in gt.attacker_files if p.persistence}
-    units = sandbox.tree / "etc/systemd/system"
-    links = {"/" + p.relative_to(sandbox.tree).as_posix() for p in units.rglob("*") if p.is_symlink()}
-    assert f["persistence_files"] == recent | links | _host_files_recent(sandbox)
+    assert f["persistence_files"] == recent | _host_files_recent(sandbox)
+    attacker_keys = {k.path for k in gt.authorized_keys if k.origin == "attacker"}
+    assert attacker_keys <= f["recent_files"] <= recent | _host_files_recent(sandbox)
+    assert f["known_malware_files"] == {d.path for d in gt.dropped_files if d.in_intel}
+    assert run.verdict == "compromised"
     # Recency is per file: the other keys of the files the attacker appended to (the sandbox's own
     # client key in root's, the CI key in deploy's) are flagged with the attacker's, the admin's is not.
     assert f["key_fingerprints"] == {k.fingerprint for k in gt.authorized_keys if k.path in recent}
@@ -166,6 +187,11 @@ def test_hash_sweep(sandbox, tmp_path: Path) -> None:
     family = set().union(*families.values())
     assert f["malware_families"] == family
     assert f["known_families"] == family
+    assert f["known_malware_files"] == {d.path for d in gt.dropped_files if d.in_intel}
+    assert f["known_hashes"] == planted
+    assert f["executable_files"] == {gt.miner.exe}  # the bash copy; the deleted binary is gone
+    assert {d.path for d in gt.dropped_files} <= f["hidden_dir_files"]
+    assert run.verdict == "compromised"
 
 
 def test_account_compromise(sandbox, tmp_path: Path) -> None:
@@ -180,5 +206,14 @@ def test_account_compromise(sandbox, tmp_path: Path) -> None:
     assert f["sudo_users"] == {c.user for c in gt.sudo_commands}
     assert f["sudo_commands"] == {c.command for c in gt.sudo_commands}
     assert f["key_fingerprints"] == {k.fingerprint for k in gt.authorized_keys}
-    assert "new_accounts" not in f  # the scenario creates no account
+    # Staging in /tmp/.ICE-unix/.x as root: every sudo command that names a path under /tmp.
+    assert f["staging_commands"] == {c.command for c in gt.sudo_commands if "/tmp/" in c.command}
+    planted = {"/etc/cron.d/dbus-kworker", "/root/.ssh/authorized_keys", "system-update.service"}
+    assert f["persistence_commands"] == {
+        c.command for c in gt.sudo_commands if any(p in c.command for p in planted)
+    }
+    appended = {a.path for a in gt.attacker_files}
+    assert f["recent_keys"] == {k.fingerprint for k in gt.authorized_keys if k.path in appended}
+    assert "new_accounts" not in f and "uid0_accounts" not in f  # the scenario creates no account
+    assert run.verdict == "compromised"
     assert run.steps["new_account_activity"] == "condition_false"

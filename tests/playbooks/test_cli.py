@@ -20,21 +20,21 @@ def test_new_then_lint_is_clean_then_mistakes_are_located(tmp_path, capsys):
     assert capsys.readouterr().out == ""
     # A new author's typical mistakes: a typo in a key, a tool name and an input reference.
     broken = text.replace("    guidance: >\n      Count", "    guidnce: >\n      Count", 1)
-    broken = broken.replace("{input: since}", "{input: snce}")
+    broken = broken.replace("{input: max_matches}", "{input: max_matchs}")
     path.write_text(broken)
     assert main(["playbook", "lint", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 1 and f"{path}:" in out[0] and "error[PB010] unknown key 'guidnce'" in out[0]
     assert "did you mean 'guidance'?" in out[0]
     path.write_text(
-        text.replace("{input: since}", "{input: snce}").replace(
+        text.replace("{input: max_matches}", "{input: max_matchs}").replace(
             "tool: search_logs\n", "tool: serch_logs\n", 1
         )
     )
     assert main(["playbook", "lint", str(path)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert any("error[PB011] unknown tool 'serch_logs' (did you mean 'search_logs'?)" in line for line in out)
-    assert any("error[PB013] unknown input 'snce'" in line for line in out)
+    assert any("error[PB013] unknown input 'max_matchs'" in line for line in out)
     for line in out:  # grep-friendly: path:line:col: severity[CODE] message
         file, line_no, col, rest = line.split(":", 3)
         assert file == str(path) and line_no.isdigit() and col.isdigit() and rest.startswith(" ")

@@ -102,7 +102,7 @@ def build_entries(found: list[FoundFile], grep_out: bytes, recent_days: int) -> 
         if f.path not in lines:
             target = f.path.rsplit("/", 1)[-1]
             flags = base_flags + (["vendor_unit"] if f.path.startswith(_VENDOR_UNIT_DIRS) else [])
-            if f.type == "l":
+            if f.type == "l" and kind != "systemd":  # every enabled unit is a link: no red sign
                 flags.append("symlink")
             if kind in ("ld_preload", "rc_local") and f.size > 0:
                 flags.append(kind)
