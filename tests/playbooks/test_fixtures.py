@@ -88,12 +88,21 @@ def test_webshell_on_recorded_access_log(catalogue, tmp_path):
     findings, path = drive(
         "web.webshell", catalogue, profile, {"web_root": str(root), "changed_within": "1d"}
     )
-    assert findings["posted_scripts"] == ["/wp-content/uploads/2026/11/thumb.php", "/contact.php"]
-    assert findings["scanner_clients"] == ["203.0.113.9", "198.51.100.4"]
-    assert "198.51.100.4" in findings["script_clients"]  # the GET ?cmd= to the shell
+    shell_url = "/wp-content/uploads/2026/11/thumb.php"
+    assert findings["shell_scripts"] == [shell_url]
+    assert findings["shell_commands"] == ["id", "uname -a"]  # decoded from ?c=id and ?cmd=uname+-a
+    assert findings["shell_clients"] == ["203.0.113.9", "198.51.100.4"]
+    assert findings["posted_scripts"] == [shell_url, "/contact.php"]
+    assert findings["scanner_clients"] == ["203.0.113.9"] and findings["scanner_tools"] == ["Nikto", "sqlmap"]
+    assert findings["tool_clients"] == ["203.0.113.9", "198.51.100.4"]  # python-requests, curl
+    assert findings["exploited_scripts"] == [shell_url]  # a scripted client POSTed to it
+    assert "198.51.100.4" in findings["shell_script_clients"]
     assert findings["changed_files"] == [str(shell)]
+    assert findings["webshell_code"] == ["eval($_POST['c'])"]
     assert len(findings["changed_sha256"]) == 1
-    assert path[-2:] == ["ran:read_changed", "ran:hash_changed"]
+    assert "dropped_names" not in findings  # no command wrote a file
+    skipped = ["skip:find_dropped", "skip:read_dropped", "skip:hash_dropped"]
+    assert path[-6:-1] == ["ran:read_changed", "ran:hash_changed", *skipped]
 
 
 @pytest.mark.parametrize("playbook_id", ["linux.malware.hash_sweep"])
