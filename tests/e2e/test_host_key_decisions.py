@@ -57,7 +57,7 @@ def test_the_tui_asks_refused_keys_stay_unpinned_and_a_pinned_key_lets_the_run_g
             await pilot.press("enter")  # a stray Enter decides nothing
             assert isinstance(app.screen, HostKeyScreen)
             await pilot.press("r")  # refused: the run fails, the case goes on
-            await wait_until(pilot, lambda: asked("invalid_users"))
+            await wait_until(pilot, lambda: asked("accepted_logins"))
             assert not known.exists()
             await pilot.press("a")
             await wait_until(pilot, lambda: isinstance(app.screen, HostKeyScreen))

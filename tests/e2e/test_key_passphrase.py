@@ -66,7 +66,7 @@ def test_the_tui_asks_once_again_after_a_wrong_one_and_records_only_that_it_was_
             await pilot.press("a")
             await type_passphrase(pilot, "not it")
             await type_passphrase(pilot, PASSPHRASE)
-            await wait_until(pilot, lambda: question("invalid_users"))  # the run went on
+            await wait_until(pilot, lambda: question("accepted_logins"))  # the run went on
             await pilot.press("b")
             await wait_until(pilot, lambda: isinstance(app.screen, ReasonScreen))
             await pilot.press("enter")

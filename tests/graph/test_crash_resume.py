@@ -185,7 +185,7 @@ def test_crash_again_during_reexecution(sandbox: SandboxHandle, baseline: Baseli
     case = h.only_case()
     assert _resume_to_end(h, case, baseline, crash_at="execute:started#1") == KILLED
     assert _resume_to_end(h, case, baseline) == 0, h.runs[-1].stderr
-    _assert_invariants(h, case, baseline, resumes=2, interrupted=Interrupted("invalid_users#1"), crashes=2)
+    _assert_invariants(h, case, baseline, resumes=2, interrupted=Interrupted("accepted_logins#1"), crashes=2)
 
 
 def test_crash_after_report_leaves_a_closed_case(

@@ -45,7 +45,7 @@ def _run_failing_case(h: Harness, inventory: Path, error_kind: str) -> str:
     assert {o.data["error"] for o in observations} == {error_kind}
     # Step 1 failed, the case went on to step 2 (asked, run), then skipped the steps that need findings.
     proposals = [p.data["proposal_id"] for p in of_kind(entries, LedgerKind.PROPOSAL)]
-    assert proposals == ["failed_logins#1", "invalid_users#1"]
+    assert proposals == ["failed_logins#1", "accepted_logins#1"]
     assert h.prompts == 2 and len(starts) == 2
     assert of_kind(entries, LedgerKind.OBSERVATION)[0].seq < of_kind(entries, LedgerKind.PROPOSAL)[1].seq
     assert entries[-1].kind == LedgerKind.CASE_CLOSED and h.status(case) == "closed"

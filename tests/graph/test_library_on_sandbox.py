@@ -73,10 +73,19 @@ def test_ssh_bruteforce(sandbox, tmp_path: Path) -> None:
     urls = {u for c in gt.sudo_commands for u in re.findall(r"https?://\S+", c.command)}
     assert f["download_urls"] == urls
     assert f["wtmp_sources"] == {r.host for r in gt.wtmp if r.type == "USER_PROCESS"}
+    logins = (gt.successful_login, *gt.legitimate_logins)
+    assert f["accepted_sources"] == {login.ip for login in logins}
+    assert f["accepted_users"] == {login.user for login in logins}
+    assert f["pam_sources"] == set(gt.attacker_ips)
+    assert f["invalid_users"] == set(gt.failed_logins.invalid_users)
     assert set(f) == {
         "sources",
+        "pam_sources",
         "targeted_users",
         "invalid_sources",
+        "invalid_users",
+        "accepted_sources",
+        "accepted_users",
         "compromised_users",
         "intrusion_sources",
         "sudo_commands",

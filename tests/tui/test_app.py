@@ -84,7 +84,7 @@ def test_edit_deny_and_skip_are_recorded_as_given(open_replay: OpenSession) -> N
             await pilot.press("a")
             # Step 2: an edit that is not JSON stays in the editor; one the tool refuses comes back as a
             # refusal note on a new question; a valid one is the answer.
-            await wait_until(pilot, lambda: asked_for("invalid_users"))
+            await wait_until(pilot, lambda: asked_for("accepted_logins"))
             await pilot.press("e")
             await wait_until(pilot, lambda: isinstance(app.screen, EditArgsScreen))
             editor = app.screen.query_one("#editor", TextArea)
@@ -134,7 +134,7 @@ def test_edit_deny_and_skip_are_recorded_as_given(open_replay: OpenSession) -> N
     assert edited_run.error_kind == "ReplayMissError"
     assert [e.proposal_id for e in state.executions] == [
         "failed_logins#1",
-        "invalid_users#1",
+        "accepted_logins#1",
         "attacker_logins#1",
     ]
 
@@ -150,7 +150,7 @@ def test_quitting_at_a_question_pauses_the_case_which_resumes_where_it_stopped(
             await wait_until(pilot, lambda: _asked(app))
             await pilot.press("a")
             await wait_until(
-                pilot, lambda: _asked(app) and app.screen.request.proposal.step_id == "invalid_users"
+                pilot, lambda: _asked(app) and app.screen.request.proposal.step_id == "accepted_logins"
             )
             await pilot.press("q")
             await wait_until(pilot, lambda: app.outcome is not None)
@@ -166,7 +166,7 @@ def test_quitting_at_a_question_pauses_the_case_which_resumes_where_it_stopped(
     with session_scope(resumed):
         outcome = drive(resumed.ctx, approver, resumed.initial)
     assert outcome.state is not None and outcome.state.status == "closed"
-    assert approver.asked[0].proposal.step_id == "invalid_users"
+    assert approver.asked[0].proposal.step_id == "accepted_logins"
     decisions = [e for e in _ledger(session.case.dir) if e["kind"] == "decision"]
     assert [d["approver"] for d in decisions] == ["alice", "bob", "bob", "bob", "bob"]
     assert verify(session.case.dir).ok

@@ -24,7 +24,7 @@ def test_evidence_of_earlier_runs_can_be_read_before_answering(open_replay: Open
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            for step_id in ("failed_logins", "invalid_users"):
+            for step_id in ("failed_logins", "accepted_logins"):
                 await wait_until(pilot, lambda s=step_id: asked(s))  # type: ignore[misc]
                 await pilot.press("a")
             await wait_until(pilot, lambda: asked("attacker_logins"))
@@ -34,12 +34,12 @@ def test_evidence_of_earlier_runs_can_be_read_before_answering(open_replay: Open
             assert screen.query_one("#runs", DataTable).row_count == 2
             detail = " ".join(str(screen.query_one("#detail", Static).content).split())
             newest = screen.executions[-1]
-            assert newest.proposal_id == "invalid_users#1"
+            assert newest.proposal_id == "accepted_logins#1"
             assert f"evidence {newest.evidence_sha256}" in detail
             # The recorded command; its engine is the recording host's (ripgrep when it has one, else grep).
             assert "command rg --no-config" in detail or "command grep -E" in detail or "zgrep" in detail
             rows = screen.query_one("#rows", DataTable)
-            assert rows.row_count == newest.rows == 57 and "user" in [
+            assert rows.row_count == newest.rows == 4 and "host" in [
                 str(c.label) for c in rows.columns.values()
             ]
 

@@ -71,7 +71,7 @@ def test_a_case_opened_from_the_form_pauses_resumes_from_the_list_and_shows_its_
             await wait_until(pilot, asked)
             await pilot.press("a")
             await wait_until(
-                pilot, lambda: asked() and app.screen.request.proposal.step_id == "invalid_users"
+                pilot, lambda: asked() and app.screen.request.proposal.step_id == "accepted_logins"
             )
             await pilot.press("q")  # leave at the second question: the case pauses
             await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
@@ -79,7 +79,7 @@ def test_a_case_opened_from_the_form_pauses_resumes_from_the_list_and_shows_its_
             await wait_until(pilot, lambda: table.row_count == 1 and str(table.get_row_at(0)[4]) == "open")
             await pilot.press("enter")  # resume it
             await wait_until(pilot, asked)
-            assert app.screen.request.proposal.step_id == "invalid_users"
+            assert app.screen.request.proposal.step_id == "accepted_logins"
             for _ in range(4):
                 await wait_until(pilot, asked)
                 await pilot.press("a")
