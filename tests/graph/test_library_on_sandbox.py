@@ -170,6 +170,8 @@ def test_persistence(sandbox, tmp_path: Path) -> None:
     assert f["persistence_files"] == recent | _host_files_recent(sandbox)
     attacker_keys = {k.path for k in gt.authorized_keys if k.origin == "attacker"}
     assert attacker_keys <= f["recent_files"] <= recent | _host_files_recent(sandbox)
+    # The unit the attacker enabled is a review fact; its Exec line (from /tmp) is what decides.
+    assert f["recent_units"] == {Path(a.path).name for a in gt.attacker_files if ".wants/" in a.path}
     assert f["known_malware_files"] == {d.path for d in gt.dropped_files if d.in_intel}
     assert run.verdict == "compromised"
     # Recency is per file: the other keys of the files the attacker appended to (the sandbox's own
