@@ -45,15 +45,21 @@ def _verdict(report: Report, verdict: CaseVerdict | None) -> list[str]:
 def _key_facts(report: Report) -> list[str]:
     out = ["## Key facts", ""]
     findings = [f for f in report.findings if f.source == "extractor"]
+    inferred_steps = {c.step_id for c in report.coverage if c.year_inferred}
     for name in weights(report.verdict or CaseVerdict(status="inconclusive", summary=""), findings):
         ranked = ranked_values(findings, name)
+        mark = (
+            " (year inferred)"
+            if any(f.name == name and f.step_id in inferred_steps for f in findings)
+            else ""
+        )
         total = sum(r[1] for r in ranked)
         shown = []
         for value, rows, first, last in ranked[:TOP_VALUES]:
             when = (
-                f" ({first}..{last})"
+                f" ({first}..{last}{mark})"
                 if first and last and first != last
-                else (f" ({first})" if first else "")
+                else (f" ({first}{mark})" if first else "")
             )
             shown.append(f"`{_cell(value)}` ×{rows}{when}")
         rest = len(ranked) - TOP_VALUES

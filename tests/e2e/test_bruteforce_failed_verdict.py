@@ -86,6 +86,9 @@ def test_failed_brute_force_is_no_evidence_with_the_lone_login_for_review(
         < md.index("## Needs review")
         < md.index("## Coverage")
     )
+    # Syslog times carry no year: every place that shows one says it was inferred.
+    assert "(year inferred)" in md[md.index("## Key facts") : md.index("## Needs review")]
+    assert "(year inferred)" in md[md.index("## Coverage") :]
     review = md[md.index("## Needs review") : md.index("## Coverage")]
     assert all(item.source in review for item in truth.needs_review)
     # No compromise: the denied sudo of a local user is not a sudo command of anyone.
