@@ -40,7 +40,7 @@ ACCUSED = (
     "probing_clients",
     "exploit_clients",
 )
-CLIENTS = (*ACCUSED, "posting_clients", "notfound_clients")
+CLIENTS = (*ACCUSED, "posting_clients", "notfound_clients", "entry_clients")
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +115,7 @@ def test_the_verdict_is_compromised_on_the_shell_its_commands_and_the_dropped_sc
     # The upload: the scripted client's POST to the file-manager connector.
     assert set(values(report, "exploit_clients")) == {truth.upload.client}
     assert set(values(report, "exploited_scripts")) == {truth.upload.request.split(" ")[1]}
+    assert set(values(report, "entry_clients")) == {truth.upload.client}  # nobody else reached it
 
 
 def test_every_decoded_command_in_order_with_its_operator(
@@ -181,7 +182,7 @@ def test_every_step_examined_approved_and_the_ledger_verifies(
     case_dir, report = full
     coverage = {c["step_id"]: c for c in report["coverage"]}
     assert {s: c["status"] for s, c in coverage.items()} == dict.fromkeys(coverage, "examined")
-    assert len(coverage) == 15
+    assert len(coverage) == 16
     searched = {s: c for s, c in coverage.items() if c["tool"] == "search_logs" and s != "web_errors"}
     assert all(c["lines"] == sum(truth.access_lines.values()) for c in searched.values())
     assert all(set(c["sources_found"]) == set(truth.access_lines) for c in searched.values())
