@@ -55,7 +55,7 @@ def test_shipped_cases_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0, out + err
     assert {line.split()[1].split("/")[0] for line in lines} == LIBRARY_WITH_CASES
     assert all(line.startswith("PASS ") for line in lines)
-    assert "7 case(s): 7 passed, 0 failed" in err
+    assert f"{len(lines)} case(s): {len(lines)} passed, 0 failed" in err
 
 
 def test_test_cases_are_not_listed_or_linted_as_playbooks() -> None:
