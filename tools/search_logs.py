@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from tools.base import Row, Tool, ToolArgs, ToolContext, ToolResult, make_result
 from tools.errors import InvalidToolArgsError
-from tools.logsearch.accounting import file_coverage, journal_coverage
+from tools.logsearch.accounting import Clock, file_coverage, journal_coverage
 from tools.logsearch.dialect import compile_pattern
 from tools.logsearch.fields import (
     KIND_FORMATS,
@@ -23,7 +23,7 @@ from tools.logsearch.fields import (
 )
 from tools.logsearch.render import render_counts, render_coverage, render_matches
 from tools.logsearch.runner import SearchPlan, run_files, run_journal
-from tools.logsearch.timestamps import parse_bound
+from tools.logsearch.timestamps import line_time, parse_bound
 from tools.logsearch.window import Tally, Window, window_rows
 from tools.secret_paths import refuse_secret
 
@@ -140,8 +140,9 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
         windowed = since is not None or until is not None
         paths = list(args.paths)
         journal = False
+        kind_paths = ctx.profile.logs(args.log) if args.log else ()
         if args.log:
-            paths += [p for p in ctx.profile.logs(args.log) if p not in paths]
+            paths += [p for p in kind_paths if p not in paths]
             journal = ctx.profile.uses_journald and not ctx.profile.logs(args.log)
         if journal and args.paths:
             raise InvalidToolArgsError("this host logs to journald: search log=... or paths=..., not both")
@@ -199,6 +200,8 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
                 limit=args.max_matches,
                 include_rotated=args.include_rotated,
                 now=now,
+                alternatives=frozenset(p for p in kind_paths if p not in args.paths),
+                clock=_clock(_reader(args)),
             )
             probes = [
                 Probe(f.path, tuple(ln for ln in (f.first_line, f.last_line) if ln))
@@ -217,6 +220,18 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
             notes=notes,
             coverage=coverage,
         )
+
+
+def _clock(reader: LineReader) -> Clock:
+    """Probed lines' times read in the search's format (a JSON line's time field), else at the line start."""
+
+    def clock(path: str, line: bytes, reference: datetime) -> tuple[datetime | None, bool]:
+        parsed = reader.read(path, line, reference)
+        if parsed is not None and parsed.time is not None:
+            return parsed.time, parsed.year_inferred
+        return line_time(line, reference)
+
+    return clock
 
 
 def _reader(args: SearchLogsArgs) -> LineReader:

@@ -118,3 +118,42 @@ def test_an_auth_log_with_some_plain_syslog_lines_is_still_examined(
     ctx = replace(local_ctx, profile=HostProfile(log_paths={"auth": (str(log),)}))
     result = _search(ctx, log="auth", pattern="Failed ", include_rotated=False)
     assert result.coverage is not None and result.coverage.status == "examined"
+
+
+def test_one_found_alternative_of_a_log_kind_is_enough(local_ctx: ToolContext, tmp_path: Path) -> None:
+    """The profile names nginx's and Apache's access logs: the host having one of them is fully examined."""
+    apache = _write(tmp_path / "apache-access.log", ACCESS, datetime(2026, 11, 21, tzinfo=UTC))
+    nginx = tmp_path / "nginx-access.log"
+    ctx = replace(local_ctx, profile=HostProfile(log_paths={"web_access": (str(nginx), str(apache))}))
+    result = _search(ctx, log="web_access", pattern="GET", include_rotated=False)
+    assert result.coverage is not None and result.coverage.status == "examined", result.coverage.reasons
+    assert [s.found for s in result.coverage.sources] == [False, True]
+    # Asked for by name, a missing file is a gap.
+    named = _search(local_ctx, paths=[str(nginx), str(apache)], pattern="GET", include_rotated=False)
+    assert named.coverage is not None and named.coverage.status == "partial"
+
+
+def test_error_log_and_json_probes_give_the_span(local_ctx: ToolContext, tmp_path: Path) -> None:
+    errors = [
+        "[Wed Nov 18 10:05:40.123456 2026] [php:warn] [pid 12:tid 3] [client 203.0.113.5:5123] PHP Warning",
+        "[Fri Nov 20 22:03:24.000001 2026] [core:error] [pid 12:tid 34] [client 203.0.113.5:5124] AH00126: y",
+    ]
+    log = _write(tmp_path / "error.log", errors, datetime(2026, 11, 21, tzinfo=UTC))
+    ctx = replace(local_ctx, profile=HostProfile(log_paths={"web_error": (str(log),)}))
+    cov = _search(ctx, log="web_error", pattern="AH00126", include_rotated=False).coverage
+    assert cov is not None and (cov.first_ts, cov.last_ts) == (
+        "2026-11-18T10:05:40.123456+00:00",
+        "2026-11-20T22:03:24.000001+00:00",
+    )
+    lines = [
+        '{"eventid":"a","timestamp":"2026-11-01T00:00:00Z"}',
+        '{"eventid":"b","timestamp":"2026-11-09T00:00:00Z"}',
+    ]
+    jl = _write(tmp_path / "cowrie.json", lines, datetime(2026, 11, 21, tzinfo=UTC))
+    cov = _search(
+        local_ctx, paths=[str(jl)], pattern="eventid", format="jsonl", include_rotated=False
+    ).coverage
+    assert cov is not None and (cov.first_ts, cov.last_ts) == (
+        "2026-11-01T00:00:00+00:00",
+        "2026-11-09T00:00:00+00:00",
+    )

@@ -6,6 +6,7 @@ that cuts the log's span is the question asked, not a gap: it adds a reason line
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from tools.coverage import Coverage, CoverageStatus, SourceCoverage
@@ -13,16 +14,21 @@ from tools.logsearch.sources import LogFile
 from tools.logsearch.timestamps import iso, line_time
 from tools.logsearch.window import Tally, Window
 
-
-def _stamp(line: bytes | None, reference: datetime | None, now: datetime) -> tuple[datetime | None, bool]:
-    if not line:
-        return None, False
-    return line_time(line, reference or now)
+Clock = Callable[[str, bytes, datetime], tuple[datetime | None, bool]]
+"""A line's time (and whether its year was inferred) in its file's format: path, line, reference."""
 
 
-def _source(f: LogFile, now: datetime) -> tuple[SourceCoverage, datetime | None, datetime | None]:
-    first, first_inferred = _stamp(f.first_line, f.mtime, now)
-    last, last_inferred = _stamp(f.last_line, f.mtime, now)
+def plain_clock(path: str, line: bytes, reference: datetime) -> tuple[datetime | None, bool]:
+    """The time at a line's start (ISO, syslog, access- or error-log), whatever the file's format."""
+    return line_time(line, reference)
+
+
+def _source(
+    f: LogFile, now: datetime, clock: Clock
+) -> tuple[SourceCoverage, datetime | None, datetime | None]:
+    reference = f.mtime or now
+    first, first_inferred = clock(f.path, f.first_line, reference) if f.first_line else (None, False)
+    last, last_inferred = clock(f.path, f.last_line, reference) if f.last_line else (None, False)
     note = "; ".join(f.notes) if f.found else "; ".join(["log missing", *f.notes])
     source = SourceCoverage(
         path=f.path,
@@ -38,10 +44,12 @@ def _source(f: LogFile, now: datetime) -> tuple[SourceCoverage, datetime | None,
     return source, first, last
 
 
-def _missing(files: list[LogFile], include_rotated: bool) -> list[str]:
+def _missing(files: list[LogFile], include_rotated: bool, alternatives: frozenset[str]) -> list[str]:
     reasons: list[str] = []
+    # A profile names several places a log kind may be (nginx's or Apache's access log): one found is enough.
+    spare = bool(alternatives) and any(f.found and f.family in alternatives for f in files)
     for f in files:
-        if f.found or f.family != f.path:
+        if f.found or f.family != f.path or (spare and f.path in alternatives):
             continue
         rotations = [r for r in files if r.family == f.path and r.path != f.path and r.found]
         if f.notes:
@@ -63,9 +71,11 @@ def file_coverage(
     limit: int,
     include_rotated: bool,
     now: datetime,
+    alternatives: frozenset[str] = frozenset(),
+    clock: Clock = plain_clock,
 ) -> Coverage:
     """The coverage of a search over files: examined, partial or not_examined, with the reasons."""
-    described = [_source(f, now) for f in files]
+    described = [_source(f, now, clock) for f in files]
     sources = tuple(s for s, _, _ in described)
     firsts = [first for _, first, _ in described if first is not None]
     lasts = [last for _, _, last in described if last is not None]
@@ -76,7 +86,7 @@ def file_coverage(
     lines_read = sum(counted) if counted else None
     first, last = (min(firsts) if firsts else None), (max(lasts) if lasts else None)
     span = f"{iso(first) or '?'}..{iso(last) or '?'}"
-    reasons = _missing(files, include_rotated)
+    reasons = _missing(files, include_rotated, alternatives)
     status: CoverageStatus = "partial" if reasons else "examined"
     excluded = (
         window.set

@@ -121,4 +121,17 @@ def line_time(line: bytes, reference: datetime) -> tuple[datetime | None, bool]:
     stamp = parse_syslog(line, reference)
     if stamp is not None:
         return stamp, True
-    return parse_access(line), False
+    stamp = parse_access(line)
+    if stamp is not None:
+        return stamp, False
+    return _error_log_time(line, reference), False
+
+
+def _error_log_time(line: bytes, reference: datetime) -> datetime | None:
+    """An Apache (`[Wed Nov 26 10:05:40.123456 2026] [core:error] ...`) or nginx error-log time."""
+    if not line.startswith((b"[", b"1", b"2")):
+        return None
+    from tools.logformats.errorlog import parse_error_line  # the parser owns that format
+
+    parsed = parse_error_line(line, reference)
+    return parsed.time if parsed is not None else None
