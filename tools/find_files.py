@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from tools.base import Row, Tool, ToolContext, ToolResult
+from tools.coverage import Coverage, SourceCoverage, coverage_of
 from tools.hoststate.common import (
     HostStateArgs,
     RowModel,
@@ -105,7 +106,7 @@ class FindFilesTool(Tool[FindFilesArgs]):
     row_model = FoundFileRow
 
     def run(self, args: FindFilesArgs, ctx: ToolContext) -> ToolResult:
-        """Run find; unreadable directories and missing roots become notes."""
+        """Run find; unreadable directories become notes, missing roots gaps in the coverage."""
         started = time.monotonic()
         out = run_command(ctx, find_argv(args), ok_exit=frozenset({0, 1}))
         # A cut output can end inside a record: keep only whole (NUL-terminated) records.
@@ -119,6 +120,7 @@ class FindFilesTool(Tool[FindFilesArgs]):
             ).model_dump()
             for f in found[: args.max_results]
         ]
+        truncated = len(found) > args.max_results or out.truncated
         return table_result(
             self.name,
             ctx,
@@ -126,9 +128,25 @@ class FindFilesTool(Tool[FindFilesArgs]):
             rows,
             COLUMNS,
             started=started,
-            truncated=len(found) > args.max_results,
+            truncated=truncated,
             notes=notes,
+            coverage=roots_coverage(args, out.stderr, truncated=truncated),
         )
+
+
+def roots_coverage(args: FindFilesArgs, stderr: bytes, *, truncated: bool) -> Coverage:
+    """Which roots were searched: a root find could not enter is not examined (a web root that lives elsewhere
+    must not rule out a web shell); `modified_within` is the window of the search."""
+    errors = stderr_lines(stderr, limit=200)
+    sources = []
+    for root in args.roots:
+        why = next((e.rsplit(": ", 1)[-1] for e in errors if e.startswith(f"find: '{root}': ")), None)
+        sources.append(SourceCoverage(path=root, found=why is None, note=why))
+    coverage = coverage_of(truncated=truncated, sources=tuple(sources))
+    if args.modified_within is None:
+        return coverage
+    since = datetime.now(UTC) - args.modified_within
+    return coverage.model_copy(update={"window_since": since.isoformat(timespec="seconds")})
 
 
 TOOL = FindFilesTool()

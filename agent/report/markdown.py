@@ -83,7 +83,10 @@ def _coverage_line(c: StepCoverage) -> str:
             f"span {c.first_ts or '?'}..{c.last_ts or '?'}" + (" (year inferred)" if c.year_inferred else "")
         )
     window = window_text(c.window_since, c.window_until)
-    parts.append("no window (the whole log)" if window == "no window" else f"window {window}")
+    if window != "no window":
+        parts.append(f"window {window}")
+    elif c.tool == "search_logs":  # only a search has a log whose whole span it may read
+        parts.append("no window (the whole log)")
     counts = [f"{n} {label}" for n, label in ((c.matched, "matched"), (c.kept, "kept")) if n is not None]
     if c.outside_window:
         counts.append(f"{c.outside_window} outside the window")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict
 
 from tools.base import Row, ToolArgs, ToolContext, ToolResult, make_result
+from tools.coverage import Coverage
 from tools.transport.base import CommandOutput
 
 # Directories any user can write to: an executable or a persistence entry there is a red sign.
@@ -104,6 +105,7 @@ def table_result(
     started: float,
     truncated: bool = False,
     notes: Sequence[str] = (),
+    coverage: Coverage | None = None,
 ) -> ToolResult:
     """The result of a host-state tool: its rows as a text table, timed from `started` (time.monotonic())."""
     return make_result(
@@ -115,4 +117,5 @@ def table_result(
         duration_s=time.monotonic() - started,
         truncated=truncated,
         notes=notes,
+        coverage=coverage,
     )
