@@ -9,7 +9,8 @@ from tools.find_files import TOOL
 
 
 def test_missing_root_is_not_examined(local_ctx: ToolContext, tmp_path: Path) -> None:
-    result = TOOL.run(TOOL.parse_args({"roots": [str(tmp_path / "www")], "modified_within": "90d"}), local_ctx)
+    args = {"roots": [str(tmp_path / "www")], "modified_within": "90d"}
+    result = TOOL.run(TOOL.parse_args(args), local_ctx)
     assert result.rows == [] and result.coverage is not None
     assert result.coverage.status == "not_examined"
     assert result.coverage.reasons == (f"{tmp_path / 'www'} not found (No such file or directory)",)
