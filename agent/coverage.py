@@ -16,7 +16,7 @@ from agent.case.evidence import EvidenceStore
 from agent.executor import load_result
 from agent.state import Execution, StepOutcome
 from playbooks.schema import Playbook
-from tools.coverage import Coverage, coverage_of
+from tools.coverage import Coverage, CoverageStatus, SourceCoverage, coverage_of
 
 StepCoverageStatus = Literal["examined", "partial", "not_examined", "condition_false"]
 """A step's coverage: the runs' (combined), or condition_false when its condition kept it from running."""
@@ -60,32 +60,14 @@ class StepCoverage(BaseModel):
     """Runs of the step's own call (one per host and item)."""
     failed_runs: int = 0
     """Runs that ended in an error (nothing examined)."""
-    sources_found: tuple[str, ...] = ()
-    """Sources read (files, rotations, journald), `host:path` when the step ran on several hosts."""
-    sources_missing: tuple[str, ...] = ()
-    """Sources asked for that were missing or unreadable."""
-    lines: int | None = None
-    """Lines read over every run, None when no run counted them."""
-    first_ts: str | None = None
-    """Earliest dated line seen."""
-    last_ts: str | None = None
-    """Latest dated line seen."""
-    window_since: str | None = None
-    """Start of the time window applied, None for no lower bound."""
-    window_until: str | None = None
-    """End of the time window applied, None for no upper bound."""
-    matched: int | None = None
-    """Lines the pattern matched, over every run that counted them."""
-    kept: int | None = None
-    """Matched lines kept (inside the window, or undated)."""
-    outside_window: int = 0
-    """Matched lines dropped by the window."""
-    untimed: int = 0
-    """Kept lines whose time could not be read."""
-    year_inferred: bool = False
-    """Some kept times had no year; it was inferred from the file's mtime."""
-    truncated: bool = False
-    """Some run's output was cut by a cap (more may exist)."""
+    examined: Coverage | None = None
+    """What its runs examined, combined (sources named `host:path` when it ran on several hosts): lines,
+    span, window, matched and kept lines; None when nothing ran."""
+
+    @property
+    def year_inferred(self) -> bool:
+        """True when some kept time had no year (inferred from the file's mtime)."""
+        return self.examined is not None and self.examined.year_inferred
 
 
 def _error_reason(kind: str | None, message: str) -> str:
@@ -134,7 +116,7 @@ def _combined(base: StepCoverage, runs: Sequence[tuple[Execution, Coverage]]) ->
         reasons += [f"{_where(ex)}: {r}" if len(runs) > 1 else r for r in cov.reasons]
     statuses = {c.status for c in covs}
     if statuses == {"examined"}:
-        status: StepCoverageStatus = "examined"
+        status: CoverageStatus = "examined"
     elif statuses == {"not_examined"}:
         status = "not_examined"
     else:
@@ -143,31 +125,37 @@ def _combined(base: StepCoverage, runs: Sequence[tuple[Execution, Coverage]]) ->
         if missed:
             reasons.insert(0, f"not examined on {', '.join(missed)}")
 
-    def src(ex: Execution, path: str) -> str:
-        return f"{ex.host}:{path}" if prefix else path
+    def sources(ex: Execution, cov: Coverage) -> list[SourceCoverage]:
+        if not prefix:
+            return list(cov.sources)
+        return [src.model_copy(update={"path": f"{ex.host}:{src.path}"}) for src in cov.sources]
 
     firsts = [c.first_ts for c in covs if c.first_ts]
     lasts = [c.last_ts for c in covs if c.last_ts]
+    examined = Coverage(
+        status=status,
+        reasons=tuple(dict.fromkeys(reasons)),
+        sources=tuple(src for ex, c in runs for src in sources(ex, c)),
+        lines_read=_sum([c.lines_read for c in covs]),
+        first_ts=min(firsts) if firsts else None,
+        last_ts=max(lasts) if lasts else None,
+        window_since=next((c.window_since for c in covs if c.window_since), None),
+        window_until=next((c.window_until for c in covs if c.window_until), None),
+        matched=_sum([c.matched for c in covs]),
+        kept=_sum([c.kept for c in covs]),
+        outside_window=sum(c.outside_window for c in covs),
+        untimed=sum(c.untimed for c in covs),
+        year_inferred=any(c.year_inferred for c in covs),
+        truncated=any(c.truncated for c in covs),
+    )
     return base.model_copy(
         update={
             "status": status,
-            "reasons": tuple(dict.fromkeys(reasons)),
+            "reasons": examined.reasons,
             "hosts": hosts,
             "runs": len(runs),
             "failed_runs": sum(1 for ex, _ in runs if ex.error is not None),
-            "sources_found": tuple(src(ex, s.path) for ex, c in runs for s in c.sources if s.found),
-            "sources_missing": tuple(src(ex, s.path) for ex, c in runs for s in c.sources if not s.found),
-            "lines": _sum([c.lines_read for c in covs]),
-            "first_ts": min(firsts) if firsts else None,
-            "last_ts": max(lasts) if lasts else None,
-            "window_since": next((c.window_since for c in covs if c.window_since), None),
-            "window_until": next((c.window_until for c in covs if c.window_until), None),
-            "matched": _sum([c.matched for c in covs]),
-            "kept": _sum([c.kept for c in covs]),
-            "outside_window": sum(c.outside_window for c in covs),
-            "untimed": sum(c.untimed for c in covs),
-            "year_inferred": any(c.year_inferred for c in covs),
-            "truncated": any(c.truncated for c in covs),
+            "examined": examined,
         }
     )
 
@@ -213,10 +201,16 @@ def step_coverage(
     return out
 
 
-def coverage_line(cov: Coverage) -> str:
-    """One line of what a run examined: `examined: 3 files, 5312 lines, A..B; 12 matched, 12 kept`."""
+def describe(
+    cov: Coverage, *, whole_log: bool = False, files: bool = True, span: str = ""
+) -> tuple[list[str], list[str]]:
+    """What a coverage read and counted, as phrases: (files, lines, span, window) and (matched, kept...).
+
+    `whole_log` says "no window (the whole log)" when no window was set (a search; other tools have none);
+    `files=False` leaves the file count out (for a caller that names the files); `span` labels the span.
+    """
     parts: list[str] = []
-    if cov.sources:
+    if cov.sources and files:
         found = sum(1 for s in cov.sources if s.found)
         parts.append(
             f"{found} file{'s' if found != 1 else ''}"
@@ -226,8 +220,14 @@ def coverage_line(cov: Coverage) -> str:
         parts.append(f"{cov.lines_read} lines")
     if cov.first_ts or cov.last_ts:
         parts.append(
-            f"{cov.first_ts or '?'}..{cov.last_ts or '?'}" + (" (year inferred)" if cov.year_inferred else "")
+            f"{span}{cov.first_ts or '?'}..{cov.last_ts or '?'}"
+            + (" (year inferred)" if cov.year_inferred else "")
         )
+    window = window_text(cov.window_since, cov.window_until)
+    if window != "no window":
+        parts.append(f"window {window}")
+    elif whole_log:
+        parts.append("no window (the whole log)")
     counts: list[str] = []
     if cov.matched is not None:
         counts.append(f"{cov.matched} matched")
@@ -239,6 +239,12 @@ def coverage_line(cov: Coverage) -> str:
         counts.append(f"{cov.untimed} untimed (kept)")
     if cov.truncated:
         counts.append("truncated")
+    return parts, counts
+
+
+def coverage_line(cov: Coverage) -> str:
+    """One line of what a run examined: `examined: 3 files, 5312 lines, A..B; 12 matched, 12 kept`."""
+    parts, counts = describe(cov)
     text = cov.status.replace("_", " ") + ": " + (", ".join(parts) or "no counts recorded")
     return text + (f"; {', '.join(counts)}" if counts else "")
 

@@ -6,7 +6,7 @@ Every value and sentence may carry attacker text: cells are escaped and every li
 from __future__ import annotations
 
 from agent.approval import printable
-from agent.coverage import StepCoverage, window_text
+from agent.coverage import StepCoverage, describe
 from agent.report.model import CaseVerdict, Report
 from agent.report.verdict import needs_review, ranked_values, weights
 
@@ -72,28 +72,16 @@ def _coverage_line(c: StepCoverage) -> str:
     if c.status == "condition_false":
         return f"- **{c.step_id}** not run, {_text('; '.join(c.reasons))}"
     parts: list[str] = []
-    if c.sources_found or c.sources_missing:
-        read = ", ".join(f"`{_cell(s)}`" for s in c.sources_found) or "nothing"
-        missing = ", ".join(f"`{_cell(s)}`" for s in c.sources_missing)
-        parts.append(f"read {read}" + (f", missing {missing}" if missing else ""))
-    if c.lines is not None:
-        parts.append(f"{c.lines} lines")
-    if c.first_ts or c.last_ts:
-        parts.append(
-            f"span {c.first_ts or '?'}..{c.last_ts or '?'}" + (" (year inferred)" if c.year_inferred else "")
-        )
-    window = window_text(c.window_since, c.window_until)
-    if window != "no window":
-        parts.append(f"window {window}")
-    elif c.tool == "search_logs":  # only a search has a log whose whole span it may read
-        parts.append("no window (the whole log)")
-    counts = [f"{n} {label}" for n, label in ((c.matched, "matched"), (c.kept, "kept")) if n is not None]
-    if c.outside_window:
-        counts.append(f"{c.outside_window} outside the window")
-    if c.untimed:
-        counts.append(f"{c.untimed} untimed kept")
-    if c.truncated:
-        counts.append("truncated")
+    counts: list[str] = []
+    if c.examined is not None:
+        found = [s.path for s in c.examined.sources if s.found]
+        missing = [s.path for s in c.examined.sources if not s.found]
+        if found or missing:
+            read = ", ".join(f"`{_cell(s)}`" for s in found) or "nothing"
+            gone = ", ".join(f"`{_cell(s)}`" for s in missing)
+            parts.append(f"read {read}" + (f", missing {gone}" if missing else ""))
+        described, counts = describe(c.examined, whole_log=c.tool == "search_logs", files=False, span="span ")
+        parts += described
     runs = f"{c.runs} run(s)" + (f", {c.failed_runs} failed" if c.failed_runs else "")
     line = f"- **{c.step_id}** {c.status.replace('_', ' ')} (`{c.tool}`, {runs}): " + "; ".join(parts)
     line += f"; {', '.join(counts)}" if counts else ""

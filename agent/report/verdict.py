@@ -78,10 +78,11 @@ def _basis(finding: str, values: Sequence[tuple[str, int]], findings: Sequence[F
 def examined_clause(coverage: Sequence[StepCoverage]) -> str:
     """What an absence rests on, in one clause: the sources read, their lines, span and the window."""
     ran = [c for c in coverage if c.status in ("examined", "partial")]
-    sources = list(dict.fromkeys(s for c in ran for s in c.sources_found))
-    lines = max((c.lines for c in ran if c.lines is not None), default=None)
-    firsts = [c.first_ts for c in ran if c.first_ts]
-    lasts = [c.last_ts for c in ran if c.last_ts]
+    seen = [c.examined for c in ran if c.examined is not None]
+    sources = list(dict.fromkeys(s.path for cov in seen for s in cov.sources if s.found))
+    lines = max((cov.lines_read for cov in seen if cov.lines_read is not None), default=None)
+    firsts = [cov.first_ts for cov in seen if cov.first_ts]
+    lasts = [cov.last_ts for cov in seen if cov.last_ts]
     parts = [f"{len(ran)} step(s)"]
     if sources:
         parts.append(", ".join(sources[:3]) + (f" (+{len(sources) - 3} more)" if len(sources) > 3 else ""))
@@ -90,7 +91,11 @@ def examined_clause(coverage: Sequence[StepCoverage]) -> str:
     if firsts and lasts:
         inferred = " (year inferred)" if any(c.year_inferred for c in ran) else ""
         parts.append(f"spanning {min(firsts)}..{max(lasts)}{inferred}")
-    windows = {window_text(c.window_since, c.window_until) for c in ran if c.tool == "search_logs"}
+    windows = {
+        window_text(c.examined.window_since, c.examined.window_until)
+        for c in ran
+        if c.tool == "search_logs" and c.examined is not None
+    }
     if windows:
         parts.append(
             "; ".join(

@@ -142,7 +142,15 @@ def run_case(case: EvalCase, shared: Path, work: Path) -> dict[str, object]:
     report = json.loads(reports[-1].read_text(encoding="utf-8"))
     verdict = report.get("verdict") or {}
     coverage = [
-        {k: c.get(k) for k in ("step_id", "status", "lines", "first_ts", "last_ts", "reasons")}
+        {
+            "step_id": c["step_id"],
+            "status": c["status"],
+            "reasons": c["reasons"],
+            **{
+                k: (c.get("examined") or {}).get(k)
+                for k in ("lines_read", "first_ts", "last_ts", "year_inferred")
+            },
+        }
         for c in report.get("coverage", [])
     ]
     return {

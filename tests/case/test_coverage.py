@@ -126,9 +126,13 @@ def test_runs_over_hosts_combine_to_partial_naming_the_host_not_examined(store: 
     assert logs.status == "partial"
     assert logs.reasons == ("not examined on db01", "db01: host unreachable: timed out connecting")
     assert logs.hosts == ("web01", "web02", "db01") and (logs.runs, logs.failed_runs) == (3, 1)
-    assert logs.sources_found == ("web01:/var/log/auth.log", "web02:/var/log/secure")
-    assert (logs.lines, logs.matched, logs.kept) == (800, 12, 12)
-    assert (logs.first_ts, logs.last_ts) == ("2026-11-10T00:00:00", "2026-12-01T00:00:00")
+    assert logs.examined is not None
+    assert [src.path for src in logs.examined.sources if src.found] == [
+        "web01:/var/log/auth.log",
+        "web02:/var/log/secure",
+    ]
+    assert (logs.examined.lines_read, logs.examined.matched, logs.examined.kept) == (800, 12, 12)
+    assert (logs.examined.first_ts, logs.examined.last_ts) == ("2026-11-10T00:00:00", "2026-12-01T00:00:00")
 
 
 def test_every_run_examined_is_examined_and_none_is_not_examined(store: EvidenceStore) -> None:

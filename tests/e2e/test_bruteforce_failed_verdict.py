@@ -106,4 +106,4 @@ def test_a_window_before_the_incident_is_no_clean_bill(failed_host: SandboxHandl
     coverage = report["coverage"]
     assert isinstance(coverage, list)
     failed = next(c for c in coverage if c["step_id"] == "failed_logins")
-    assert failed["window_since"] is not None
+    assert failed["examined"]["window_since"] is not None

@@ -78,8 +78,11 @@ def test_a_compromise_is_cited_with_its_ledger_entries_and_the_report_opens_with
     assert report["attack_investigated"] == ["T1110.001", "T1078"]
     coverage = {c["step_id"]: c for c in report["coverage"]}
     assert coverage["failed_logins"]["status"] == "examined"
-    assert coverage["failed_logins"]["lines"] == 5 and coverage["failed_logins"]["matched"] == 4
-    assert coverage["failed_logins"]["year_inferred"] is True
+    assert (
+        coverage["failed_logins"]["examined"]["lines_read"] == 5
+        and coverage["failed_logins"]["examined"]["matched"] == 4
+    )
+    assert coverage["failed_logins"]["examined"]["year_inferred"] is True
 
     md = (case_dir / "report.md").read_text(encoding="utf-8")
     heads = [line for line in md.splitlines() if line.startswith("## ")]
@@ -110,7 +113,9 @@ def test_a_missing_log_is_inconclusive_never_clean(tmp_path: Path) -> None:
     assert report["verdict"]["ruled_out"] == [] and report["attack"] == []
     coverage = {c["step_id"]: c for c in report["coverage"]}
     assert coverage["failed_logins"]["status"] == "not_examined"
-    assert coverage["failed_logins"]["sources_missing"] == [str(tmp_path / "absent.log")]
+    assert [src["path"] for src in coverage["failed_logins"]["examined"]["sources"] if not src["found"]] == [
+        str(tmp_path / "absent.log")
+    ]
     assert coverage["accepted"]["status"] == "condition_false"
     md = (case_dir / "report.md").read_text(encoding="utf-8")
     assert "**INCONCLUSIVE**" in md and "no evidence" not in md.lower().split("## timeline")[0]
@@ -131,8 +136,8 @@ def test_a_window_that_excludes_every_line_is_inconclusive_and_warned_before_the
     # The accepted login (outside the pinned window of step 1 only) still fires: positive evidence counts.
     assert report["verdict"]["status"] == "compromised"
     failed = next(c for c in report["coverage"] if c["step_id"] == "failed_logins")
-    assert failed["status"] == "not_examined" and failed["outside_window"] == 4
-    assert failed["window_since"].startswith("2030-01-01")
+    assert failed["status"] == "not_examined" and failed["examined"]["outside_window"] == 4
+    assert failed["examined"]["window_since"].startswith("2030-01-01")
     text = out.getvalue()
     warning = text.index("! warning: local not examined: the window 2030-01-01")
     assert "excludes all 5 lines, which span 2026-12-01T10:00:01" in text[warning:].splitlines()[0]

@@ -184,9 +184,15 @@ def test_every_step_examined_approved_and_the_ledger_verifies(
     assert {s: c["status"] for s, c in coverage.items()} == dict.fromkeys(coverage, "examined")
     assert len(coverage) == 16
     searched = {s: c for s, c in coverage.items() if c["tool"] == "search_logs" and s != "web_errors"}
-    assert all(c["lines"] == sum(truth.access_lines.values()) for c in searched.values())
-    assert all(set(c["sources_found"]) == set(truth.access_lines) for c in searched.values())
-    assert all(c["window_since"] is None and c["window_until"] is None for c in searched.values())
+    assert all(c["examined"]["lines_read"] == sum(truth.access_lines.values()) for c in searched.values())
+    assert all(
+        {src["path"] for src in c["examined"]["sources"] if src["found"]} == set(truth.access_lines)
+        for c in searched.values()
+    )
+    assert all(
+        c["examined"]["window_since"] is None and c["examined"]["window_until"] is None
+        for c in searched.values()
+    )
     assert all(s["verdict"] == "approve" and s["approver"] == "alice" for s in report["steps"])
     changed = next(s for s in report["steps"] if s["step_id"] == "changed_web_files")
     assert changed["args"]["modified_within"] == "P90D"  # the default the description states
@@ -230,8 +236,8 @@ def test_a_window_and_file_age_before_the_incident_is_no_evidence_that_says_its_
     assert f"{sum(truth.access_lines.values())} lines" in summary
     coverage = {c["step_id"]: c for c in report["coverage"]}
     shell = coverage["shell_commands"]
-    assert shell["status"] == "examined" and shell["window_until"] is not None
-    assert until.group(1).rstrip(",;") == shell["window_until"]
-    assert shell["matched"] == 0 or shell["kept"] == 0
+    assert shell["status"] == "examined" and shell["examined"]["window_until"] is not None
+    assert until.group(1).rstrip(",;") == shell["examined"]["window_until"]
+    assert shell["examined"]["matched"] == 0 or shell["examined"]["kept"] == 0
     assert not {v for name in ACCUSED for v in values(report, name)}
     assert not values(report, "changed_files")
