@@ -208,7 +208,8 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
                 for f in outcome.files
                 if f.found
             ]
-            coverage = format_mismatch(_reader(args), probes, coverage, now)
+            parsed = frozenset(str(r["path"]) for r in rows if "format" in r)
+            coverage = format_mismatch(_reader(args), probes, coverage, now, parsed)
         return make_result(
             self.name,
             outcome.outputs,

@@ -33,6 +33,8 @@ class EvalCase:
     expect: str
     why: str
     extra: tuple[str, ...] = field(default=())
+    empty_web_root: bool = False
+    """Give the web playbook an empty web root (the log is evaluated, not this machine's /var/www)."""
 
 
 CASES = (
@@ -63,13 +65,15 @@ CASES = (
         {"web_access": "elastic-apache/apache_logs"},
         "no_evidence",
         "10,000 lines of a benign site (bots and crawlers, no web shell)",
+        empty_web_root=True,
     ),
     EvalCase(
         "fail2ban-apache-noscript",
         "web.webshell",
-        {"web_access": "fail2ban/apache-noscript.log"},
-        "no_evidence",
-        "requests for scripts that do not exist; no command parameter reached a script",
+        {"web_access": "", "web_error": "fail2ban/apache-noscript.log"},
+        "inconclusive",
+        "an Apache error log alone (scripts not found): without the access log a web shell is not ruled out",
+        empty_web_root=True,
     ),
     EvalCase(
         "cowrie-json-as-auth",
@@ -119,6 +123,9 @@ def run_case(case: EvalCase, shared: Path, work: Path) -> dict[str, object]:
         else:
             dst = work / case.name / "absent.log"
         args += ["--log", f"{kind}={dst}"]
+    if case.empty_web_root:
+        (work / case.name / "www").mkdir(parents=True, exist_ok=True)
+        args += ["--input", f"web_root={work / case.name / 'www'}"]
     case_dir = work / case.name / "case"
     cmd = [
         *_sleuth(),

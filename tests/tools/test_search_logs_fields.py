@@ -157,3 +157,15 @@ def test_error_log_and_json_probes_give_the_span(local_ctx: ToolContext, tmp_pat
         "2026-11-01T00:00:00+00:00",
         "2026-11-09T00:00:00+00:00",
     )
+
+
+def test_a_log_whose_matches_parse_is_in_its_format_whatever_its_first_line(
+    local_ctx: ToolContext, tmp_path: Path
+) -> None:
+    """A collected log that opens with a comment is still an auth log when its matched lines parse as one."""
+    log = _write(
+        tmp_path / "auth.log", ["# exported from web01", *AUTH, "# end"], datetime(2026, 11, 21, tzinfo=UTC)
+    )
+    ctx = replace(local_ctx, profile=HostProfile(log_paths={"auth": (str(log),)}))
+    result = _search(ctx, log="auth", pattern="Failed ", include_rotated=False)
+    assert result.coverage is not None and result.coverage.status == "examined", result.coverage.reasons

@@ -105,17 +105,18 @@ class Probe:
 
 
 def format_mismatch(
-    reader: LineReader, probes: Sequence[Probe], coverage: Coverage, now: datetime
+    reader: LineReader, probes: Sequence[Probe], coverage: Coverage, now: datetime, parsed: frozenset[str]
 ) -> Coverage:
     """The coverage, downgraded when the files are not in the format the search reads them in.
 
     A pattern written for sshd lines finds nothing in a JSON honeypot log: that silence is no evidence.
-    A file none of whose probed lines (first and last) parses in the format is counted as not examined.
+    A file none of whose probed lines (first and last) parses in the format, and none of whose matched
+    lines did (`parsed`: the files with such a line), is counted as not examined.
     """
     fmt = reader.fixed
     if fmt is None:
         return coverage
-    probed = [p for p in probes if p.lines]
+    probed = [p for p in probes if p.lines and p.path not in parsed]
     wrong = [
         p
         for p in probed
@@ -128,7 +129,7 @@ def format_mismatch(
         f"{p.lines[0][:80].decode('utf-8', 'replace')!r}): give format= or a pattern for the format it is in"
         for p in wrong
     )
-    status = "not_examined" if len(wrong) == len(probed) else "partial"
+    status = "not_examined" if len(wrong) == len(probes) else "partial"
     if coverage.status == "not_examined":
         status = "not_examined"
     return coverage.model_copy(update={"status": status, "reasons": (*coverage.reasons, *reasons)})
