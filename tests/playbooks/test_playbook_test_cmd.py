@@ -34,7 +34,8 @@ def bruteforce_copy(tmp_path: Path) -> Path:
     source = find_playbook("linux.ssh.bruteforce")
     target = tmp_path / "bruteforce.yaml"
     shutil.copy(source, target)
-    shutil.copytree(source.with_name("bruteforce.tests"), tmp_path / "bruteforce.tests")
+    cases = source.with_name("bruteforce.tests")
+    shutil.copytree(cases / "sandbox", tmp_path / "bruteforce.tests" / "sandbox")  # one case to tamper with
     return target
 
 
