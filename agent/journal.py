@@ -76,6 +76,7 @@ class Journal:
     case: Case
     by_key: dict[str, LedgerEntry] = field(default_factory=dict)
     started_by_decision: dict[int, list[LedgerEntry]] = field(default_factory=dict)
+    approvals_by_seq: dict[int, LedgerEntry] = field(default_factory=dict)
 
     @classmethod
     def load(cls, case: Case) -> Journal:
@@ -89,6 +90,8 @@ class Journal:
         key = _key(entry)
         if key is not None:
             self.by_key.setdefault(key, entry)
+        if entry.kind in (LedgerKind.PROPOSAL, LedgerKind.DECISION):
+            self.approvals_by_seq[entry.seq] = entry
         if entry.kind == LedgerKind.EXECUTION_STARTED:
             decision_seq = int(entry.data["decision_seq"])  # type: ignore[arg-type]
             self.started_by_decision.setdefault(decision_seq, []).append(entry)
@@ -109,6 +112,13 @@ class Journal:
     def proposal(self, proposal_id: str) -> LedgerEntry | None:
         """The recorded proposal with this id."""
         return self.find(f"proposal:{proposal_id}")
+
+    def proposal_at(self, seq: int) -> Proposal | None:
+        """The proposal entry at this seq, as recorded (None when that seq is not a proposal)."""
+        entry = self.approvals_by_seq.get(seq)
+        if entry is None or entry.kind != LedgerKind.PROPOSAL:
+            return None
+        return Proposal.model_validate(entry.data)
 
     def decision(self, proposal_seq: int) -> LedgerEntry | None:
         """The recorded decision on a proposal."""

@@ -29,3 +29,11 @@ class EvidenceError(CaseError):
 
 class SignatureError(CaseError):
     """A key or signature file is malformed, or a signature could not be made."""
+
+
+class CaseIntegrityError(CaseError):
+    """The case's files disagree with its ledger or cannot be read (tampered or corrupted): nothing runs."""
+
+
+class ExecutionRefusedError(CaseIntegrityError):
+    """An execution about to run is not the one its recorded decision approved."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from agent.case.binding import binding_problem
 from agent.case.entry import LedgerEntry
 from agent.case.evidence import EVIDENCE_DIR, EvidenceStore
 from agent.case.payloads import (
@@ -89,6 +90,9 @@ class LinkChecker:
             return f"execution on {s.host}, a host proposal {d.proposal_seq} did not name"
         if proposal.items is not None and s.item not in proposal.items:
             return f"execution for item {s.item!r}, which proposal {d.proposal_seq} did not list"
+        unbound = binding_problem(proposal, d, tool=s.tool, host=s.host, item=s.item, args=s.args)
+        if unbound is not None:
+            return f"execution is not what decision {s.decision_seq} approved: {unbound}"
         earlier = self.executions_by_run.setdefault((s.decision_seq, s.host, s.item), [])
         run = s.host + (f" [{s.item}]" if s.item is not None else "")
         if earlier:

@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from agent.case.errors import CaseError
+from agent.case.errors import CaseError, CaseIntegrityError
 from agent.llm.errors import ModelError, ModelNotFoundError, ModelUnavailableError
 from playbooks.errors import PlaybookError
 from sandbox.errors import SandboxError
@@ -15,7 +15,7 @@ from tools.errors import CommandRefusedError, InvalidToolArgsError, InventoryErr
 
 # Exit codes: one per kind of failure, so scripts can tell them apart.
 EXIT_OK = 0
-EXIT_CHECK_FAILED = 1  # a check ran and found problems (lint errors, audit failure)
+EXIT_CHECK_FAILED = 1  # a check ran and found problems (lint errors, audit failure, a tampered case)
 EXIT_USAGE = 2  # bad arguments or input (argparse uses 2 as well)
 EXIT_TARGET = 3  # the target could not be reached or refused us
 EXIT_TOOL = 4  # the tool ran and failed
@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, CliError):
         return exc.exit_code
+    if isinstance(exc, CaseIntegrityError):  # tampered or corrupted case files: refused, nothing ran
+        return EXIT_CHECK_FAILED
     if isinstance(
         exc, InvalidToolArgsError | CommandRefusedError | InventoryError | PlaybookError | CaseError
     ):

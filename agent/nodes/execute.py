@@ -1,5 +1,9 @@
 """execute: run an approved proposal on every host (and item), store the output as evidence, record each run.
 
+Binding: every run is checked, from the LEDGER, against the decision recorded for the proposal (an
+approve or edit verdict) and the proposal entry (tool, hosts, items, args); the checkpoint state only says
+what is about to run. A run that differs (a tampered checkpoint) is refused, noted, and nothing runs.
+
 Crash safety: a run whose execution_finished (or observation) is in the ledger is never repeated;
 a run whose execution_started is there without an end is re-run under the same recorded approval
 and flagged `reexecution` in the ledger.
@@ -12,10 +16,13 @@ from datetime import UTC, datetime
 from langgraph.runtime import Runtime
 from pydantic import JsonValue
 
+from agent.case.binding import binding_problem
 from agent.case.entry import LedgerEntry
+from agent.case.errors import ExecutionRefusedError
 from agent.context import RunContext
 from agent.decisions import args_diff_values
 from agent.executor import load_result
+from agent.journal import Decision as DecisionEntry
 from agent.journal import ExecutionFinished, ExecutionStarted, Note, Observation
 from agent.nodes.common import Update
 from agent.state import CaseState, Decision, Execution, Proposal
@@ -77,8 +84,7 @@ def execute(state: CaseState, runtime: Runtime[RunContext]) -> Update:
     proposal, decision = state.proposal, state.decision
     if proposal is None or decision is None or decision.verdict not in ("approve", "edit"):
         raise RuntimeError("execute reached without an approved proposal")
-    if ctx.journal.decision(proposal.ledger_seq) is None:  # the structural guarantee: no approval, no run
-        raise RuntimeError(f"no recorded approval for proposal {proposal.id}; refusing to execute")
+    _check_binding(ctx, proposal, decision)  # the structural guarantee: no matching approval, no run
     # An expired approval is asked again, unless some of its runs already started (those finish under it).
     if _expired(decision, ctx) and not ctx.journal.started_by_decision.get(decision.ledger_seq):
         ctx.journal.record(
@@ -93,6 +99,39 @@ def execute(state: CaseState, runtime: Runtime[RunContext]) -> Update:
     if not proposal.followup:
         update["step_status"] = "done" if any(r.error is None for r in runs) else "failed"
     return update
+
+
+def _check_binding(ctx: RunContext, proposal: Proposal, decision: Decision) -> None:
+    """Refuse (noted in the ledger, raised) unless the ledger approves every run the state is about to do."""
+    problem = _binding_problem(ctx, proposal, decision)
+    if problem is None:
+        return
+    message = f"execution of proposal {proposal.id} refused: {problem} (checkpoint and ledger disagree)"
+    ctx.journal.record(Note(text=message), actor="system")
+    raise ExecutionRefusedError(message)
+
+
+def _binding_problem(ctx: RunContext, proposal: Proposal, decision: Decision) -> str | None:
+    entry = ctx.journal.decision(proposal.ledger_seq)
+    recorded = ctx.journal.proposal_at(proposal.ledger_seq)
+    if entry is None or recorded is None:
+        return f"no recorded decision on proposal entry {proposal.ledger_seq}"
+    if entry.seq != decision.ledger_seq or recorded.proposal_id != proposal.id:
+        return "the decision or proposal the state names is not the one in the ledger"
+    approval = DecisionEntry.model_validate(entry.data)
+    for host in proposal.hosts:
+        for item in proposal.items or (None,):
+            problem = binding_problem(
+                recorded,
+                approval,
+                tool=proposal.tool,
+                host=host,
+                item=item,
+                args=_args_for(proposal, decision, item),
+            )
+            if problem is not None:
+                return f"on {host}{f' [{item}]' if item is not None else ''}: {problem}"
+    return None
 
 
 def _run_one(

@@ -27,7 +27,13 @@ def _propose(case: Case) -> int:
 
 
 def _start(
-    case: Case, decision_seq: int, proposal_seq: int, *, reexecution: bool = False, host: str = "web01"
+    case: Case,
+    decision_seq: int,
+    proposal_seq: int,
+    *,
+    reexecution: bool = False,
+    host: str = "web01",
+    args: dict[str, str] | None = None,
 ) -> int:
     return case.record(
         ExecutionStarted(
@@ -35,7 +41,7 @@ def _start(
             proposal_seq=proposal_seq,
             tool="list_processes",
             host=host,
-            args={},
+            args=dict(args or {}),
             reexecution=reexecution,
         ),
         actor="system",
@@ -116,9 +122,9 @@ def test_reexecution_of_an_unfinished_execution_is_accepted(cases_root: Path) ->
         d = case.record(
             Decision(proposal_seq=p, verdict="edit", approver="alice", args={"user": "x"}), actor="alice"
         )
-        first = _start(case, d, p)  # the process died here
+        first = _start(case, d, p, args={"user": "x"})  # the process died here
         case.record(Resumed(last_seq=first, reason="restart", pending_started_seq=first), actor="system")
-        again = _start(case, d, p, reexecution=True)
+        again = _start(case, d, p, reexecution=True, args={"user": "x"})
         _finish(case, again)
     report = verify(case.dir)
     assert report.ok, report.problem
