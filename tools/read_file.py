@@ -1,4 +1,7 @@
-"""read_file: a bounded head or tail of a text file on the target, line-numbered."""
+"""read_file: a bounded head or tail of a text file on the target, line-numbered.
+
+The path is resolved on the target first and refused when it is a secret there (tools.secrets.guard);
+the resolved file is read, resolved again after, and its bytes checked before they become rows."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tools.base import Row, Tool, ToolArgs, ToolContext, ToolResult, make_result
 from tools.secret_paths import refuse_secret
+from tools.secrets.guard import recheck, refuse_content, refuse_located
 from tools.transport.base import CommandOutput
 
 MAX_TEXT_CHARS = 64 * 1024
@@ -65,12 +69,15 @@ class ReadFileTool(Tool[ReadFileArgs]):
     row_model = FileLineRow
 
     def run(self, args: ReadFileArgs, ctx: ToolContext) -> ToolResult:
-        """head -n N+1 (one extra line tells whether there is more), or wc -l then tail -n N."""
+        """head -n N+1 (one extra line tells whether there is more), or wc -l then tail -n N, on the
+        path as resolved on the target; a secret (where it resolves, its inode, its bytes) is refused."""
         started = time.monotonic()
         outputs: list[CommandOutput] = []
+        resolved = refuse_located(ctx, [args.path])
+        path = resolved[args.path]
         if args.from_end:
-            wc = ctx.transport.run(("wc", "-l", "--", args.path), timeout_s=ctx.timeout_s, max_bytes=4096)
-            tail = ("tail", "-n", str(args.lines), "--", args.path)
+            wc = ctx.transport.run(("wc", "-l", "--", path), timeout_s=ctx.timeout_s, max_bytes=4096)
+            tail = ("tail", "-n", str(args.lines), "--", path)
             out = ctx.transport.run(tail, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes)
             outputs += [wc, out]
             lines = _split(out.stdout)
@@ -82,7 +89,7 @@ class ReadFileTool(Tool[ReadFileArgs]):
             notes = ["line numbers come from wc -l run just before tail; a growing file can shift them"]
         else:
             out = ctx.transport.run(
-                ("head", "-n", str(args.lines + 1), "--", args.path),
+                ("head", "-n", str(args.lines + 1), "--", path),
                 timeout_s=ctx.timeout_s,
                 max_bytes=ctx.max_bytes,
             )
@@ -92,6 +99,10 @@ class ReadFileTool(Tool[ReadFileArgs]):
             lines = lines[: args.lines]
             first = 1
             notes = []
+        recheck(ctx, resolved)
+        refuse_content(args.path, out.stdout.split(b"\n"))
+        if path != args.path:
+            notes.append(f"{args.path} resolves to {path} on the target: that file was read")
         rows: list[Row] = [
             {"line_no": first + i, "line": raw.removesuffix(b"\r").decode("utf-8", "replace")}
             for i, raw in enumerate(lines)

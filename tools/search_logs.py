@@ -22,10 +22,11 @@ from tools.logsearch.fields import (
     format_mismatch,
 )
 from tools.logsearch.render import render_counts, render_coverage, render_matches
-from tools.logsearch.runner import SearchPlan, run_files, run_journal
+from tools.logsearch.runner import Outcome, SearchPlan, run_files, run_journal
 from tools.logsearch.timestamps import line_time, parse_bound
 from tools.logsearch.window import Tally, Window, window_rows
 from tools.secret_paths import refuse_secret
+from tools.secrets.guard import refuse_content, refuse_located
 
 # journald keeps auth events under the auth (4) and authpriv (10) syslog facilities.
 _JOURNAL_FACILITIES: dict[str, tuple[int, ...]] = {"auth": (4, 10)}
@@ -161,7 +162,9 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
             facilities = _JOURNAL_FACILITIES.get(args.log or "", ())
             outcome = run_journal(plan, ctx, since=since, until=until, unit=args.unit, facilities=facilities)
         else:
+            refuse_located(ctx, paths)
             outcome = run_files(plan, paths, ctx)
+            _refuse_secrets(outcome, ctx)
         notes = list(outcome.notes)
         if plan.count:
             rows: list[Row] = [{"path": p, "count": n} for p, n in outcome.counts.items()]
@@ -221,6 +224,16 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
             notes=notes,
             coverage=coverage,
         )
+
+
+def _refuse_secrets(outcome: Outcome, ctx: ToolContext) -> None:
+    """After the search, before anything is kept: every file searched (rotations too, and a path swapped
+    since the first check) resolves to no secret, and no probed or matched line is secret content."""
+    refuse_located(ctx, [f.path for f in outcome.files if f.found])
+    for f in outcome.files:
+        refuse_content(f.path, (ln for ln in (f.first_line, f.last_line) if ln))
+    for match in outcome.matches:
+        refuse_content(match.path, (match.line,))
 
 
 def _clock(reader: LineReader) -> Clock:

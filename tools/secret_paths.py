@@ -24,13 +24,46 @@ SECRET_PATTERNS: tuple[str, ...] = (
     "*/.pgpass",
     "*/.git-credentials",
     "*/.kube/config",
+    "*/.ssh/*",
+    "*/.config/gcloud/*",
+    "*/.azure/*",
+    "/etc/NetworkManager/system-connections/*",
+    "/etc/wpa_supplicant/*.conf",
+    "/proc/*/environ",
+    "/proc/*/task/*/environ",
+    "/proc/*/mem",
+    "/proc/*/task/*/mem",
+    "/proc/*/root/*",
+    "/proc/*/cwd/*",
+    "/proc/*/fd/*",
+    "/proc/*/map_files/*",
+    "/proc/kcore",
+    "/dev/mem",
+    "/dev/kmem",
+    "/dev/port",
+)
+
+# Files under a secret pattern that are public by design (keys' public halves, trust lists).
+PUBLIC_NAMES: frozenset[str] = frozenset(
+    {"authorized_keys", "authorized_keys2", "known_hosts", "known_hosts.old", "config"}
+)
+
+# Fixed places of secrets: a hard link to one of these elsewhere is caught by its inode.
+SECRET_FILES: tuple[str, ...] = (
+    "/etc/shadow",
+    "/etc/shadow-",
+    "/etc/gshadow",
+    "/etc/gshadow-",
+    "/etc/security/opasswd",
+    "/etc/krb5.keytab",
 )
 
 
 def secret_reason(path: str) -> str | None:
     """Why a path is refused for content reading (None when it is not a known secret)."""
-    normal = posixpath.normpath(path)
-    if normal.endswith(".pub"):
+    normal = posixpath.normpath(_collapse(path))
+    name = posixpath.basename(normal)
+    if normal.endswith(".pub") or (name in PUBLIC_NAMES and "/.ssh/" in normal):
         return None
     for pattern in SECRET_PATTERNS:
         if fnmatchcase(normal, pattern):
@@ -39,6 +72,11 @@ def secret_reason(path: str) -> str | None:
                 "the ledger or a model prompt — hash it with hash_files or stat it with file_info instead"
             )
     return None
+
+
+def _collapse(path: str) -> str:
+    """`//x` reads as `/x` on Linux (normpath keeps a leading `//`, POSIX leaves it implementation-defined)."""
+    return "/" + path.lstrip("/") if path.startswith("/") else path
 
 
 def refuse_secret(path: str) -> str:
