@@ -24,6 +24,14 @@ class CommandFailedError(ToolError):
         self.stderr = stderr
 
 
+class CommandMemoryError(CommandFailedError):
+    """The command ran out of the memory bound every target command runs under, and failed."""
+
+    def __init__(self, message: str, *, exit_status: int, stderr: str = "", limit_bytes: int) -> None:
+        super().__init__(message, exit_status=exit_status, stderr=stderr)
+        self.limit_bytes = limit_bytes
+
+
 class TransportError(ToolError):
     """The target could not be reached or did not answer as expected."""
 

@@ -146,5 +146,7 @@ def test_an_operand_starting_with_dash_needs_double_dash(transport: Transport, w
 
 
 def test_remote_command_quotes_every_metacharacter() -> None:
-    command = remote_command(["grep", "-e", "$(id)`id`;|&\n", "--", "\udcff"], 2.5)
-    assert command == b"LC_ALL=C timeout -k 2 2.500 grep -e '$(id)`id`;|&\n' -- '\xff'"
+    command = remote_command(["grep", "-e", "$(id)`id`;|&\n", "--", "\udcff"], 2.5, 1 << 30)
+    assert command == (
+        b"LC_ALL=C timeout -k 2 2.500 prlimit --as=1073741824 -- grep -e '$(id)`id`;|&\n' -- '\xff'"
+    )

@@ -1,8 +1,11 @@
-"""Run an allowlisted argv on this machine: no shell, C locale, own process group, bounded output, timeout."""
+"""Run an allowlisted argv on this machine: no shell, C locale, own process group, bounded output, timeout,
+and an address-space bound (RLIMIT_AS, set in the child between fork and exec; $SLEUTH_COMMAND_MEMORY_MB)."""
 
 from __future__ import annotations
 
+import functools
 import os
+import resource
 import selectors
 import shutil
 import signal
@@ -12,6 +15,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from tools import settings
 from tools.errors import CommandFailedError, CommandRefusedError, CommandTimeoutError
 from tools.transport.allowlist import check_argv, is_allowlisted_program
 from tools.transport.base import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, CommandOutput
@@ -39,8 +43,9 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
 class LocalTransport:
     """Runs allowlisted commands on the machine Sleuth runs on (target `local`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, memory_limit: int | None = None) -> None:
         self._paths: dict[str, str | None] = {}
+        self._memory_limit = memory_limit
 
     @property
     def host(self) -> str:
@@ -81,6 +86,7 @@ class LocalTransport:
         executable = self._resolve(checked[0])
         if executable is None:
             raise CommandFailedError(f"{checked[0]} is not installed on local", exit_status=127)
+        limit = self._memory_limit or settings.command_memory_bytes()
         started = time.monotonic()
         deadline = started + timeout_s
         process = subprocess.Popen(
@@ -91,6 +97,8 @@ class LocalTransport:
             stderr=subprocess.PIPE,
             env=_environment(),
             start_new_session=True,
+            # A bound C function, no Python code of ours, runs in the forked child before exec.
+            preexec_fn=functools.partial(resource.setrlimit, resource.RLIMIT_AS, (limit, limit)),
         )
         try:
             stdout, stderr, truncated, timed_out = _collect(process, deadline, max_bytes)
@@ -122,6 +130,7 @@ class LocalTransport:
             truncated=truncated,
             duration_s=time.monotonic() - started,
             ok_exit=ok_exit,
+            memory_limit=limit,
         )
 
     def close(self) -> None:

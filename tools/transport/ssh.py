@@ -1,11 +1,14 @@
 """Run an allowlisted argv on an inventory host over one pooled, host-key-pinned paramiko connection.
 
-The remote side always gets `LC_ALL=C timeout -k 2 SECS <argv joined by shlex.join>`. SSH can
+The remote side always gets `LC_ALL=C timeout -k 2 SECS prlimit --as=BYTES -- <argv joined by shlex.join>`
+(prlimit is util-linux, on every Debian-family host; BYTES is an integer from the transport's own setting,
+never from args). SSH can
 only carry a command *string*, which the login shell parses; `shlex.join` single-quotes every
 argument that is not plainly safe, and inside single quotes a POSIX shell expands nothing, so
 the shell sees only literals and hands the program exactly our argv (metacharacters, `$(...)`,
 backticks, newlines and non-UTF-8 bytes included). The remote `timeout` stops a command that
-runs too long even if the connection drops; the client enforces the timeout too.
+runs too long even if the connection drops; the client enforces the timeout too. `prlimit` bounds the
+command's address space, so a search of /dev/zero fails of it (CommandMemoryError) instead of growing.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from types import TracebackType
 
 import paramiko
 
-from tools.errors import CommandRefusedError, CommandTimeoutError, HostUnreachableError
+from tools import settings
+from tools.errors import CommandFailedError, CommandRefusedError, CommandTimeoutError, HostUnreachableError
 from tools.inventory import HostEntry, Inventory
 from tools.transport.allowlist import check_argv, is_allowlisted_program
 from tools.transport.base import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, CommandOutput
@@ -34,9 +38,14 @@ CLIENT_SLACK_S = KILL_AFTER_S + 3.0
 """How long past the command timeout the client waits for the remote `timeout` before giving up."""
 
 
-def remote_command(argv: Sequence[str], timeout_s: float) -> bytes:
+NO_PRLIMIT_EXIT = 127
+"""`timeout`'s exit status when it cannot run prlimit (not installed on the host)."""
+
+
+def remote_command(argv: Sequence[str], timeout_s: float, memory_limit: int) -> bytes:
     """The exact bytes sent as the SSH exec request for an (already checked) argv."""
-    line = f"LC_ALL=C timeout -k {KILL_AFTER_S} {max(timeout_s, 0.001):.3f} {shlex.join(argv)}"
+    bound = f"prlimit --as={int(memory_limit)} --"
+    line = f"LC_ALL=C timeout -k {KILL_AFTER_S} {max(timeout_s, 0.001):.3f} {bound} {shlex.join(argv)}"
     return line.encode("utf-8", "surrogateescape")
 
 
@@ -51,8 +60,10 @@ class SSHTransport:
         trust_new_host_keys: NewKeyTrust = False,
         unlock_key: KeyUnlock | None = None,
         pooled: bool = True,
+        memory_limit: int | None = None,
     ) -> None:
         self._name = name
+        self._memory_limit = memory_limit
         self._pooled = pooled
         self._entry = entry
         self._trust = trust_new_host_keys
@@ -150,8 +161,9 @@ class SSHTransport:
     ) -> CommandOutput:
         """Run argv on the host; raise CommandRefusedError, a TransportError or CommandFailedError."""
         checked = check_argv(argv)
+        limit = self._memory_limit or settings.command_memory_bytes()
         started = time.monotonic()
-        channel = self._exec(remote_command(checked, timeout_s))
+        channel = self._exec(remote_command(checked, timeout_s, limit))
         try:
             out, err, truncated, status = read_channel(
                 channel, started + timeout_s + CLIENT_SLACK_S, max_bytes
@@ -161,6 +173,12 @@ class SSHTransport:
         if status is None or (not truncated and status in TIMEOUT_EXITS):
             raise CommandTimeoutError(
                 f"{checked[0]} on {self._name} did not finish within {timeout_s:g}s and was stopped"
+            )
+        if status == NO_PRLIMIT_EXIT and err.startswith(b"timeout: failed to run command 'prlimit'"):
+            raise CommandFailedError(
+                f"{self._name} has no prlimit (util-linux), which bounds every command's memory; nothing ran",
+                exit_status=status,
+                stderr=err.decode("utf-8", "replace"),
             )
         return finish(
             host=self._name,
@@ -172,6 +190,7 @@ class SSHTransport:
             duration_s=time.monotonic() - started,
             ok_exit=ok_exit,
             fingerprint=self.host_key_fingerprint,
+            memory_limit=limit,
         )
 
     def which(self, program: str) -> bool:
