@@ -20,6 +20,15 @@ from agent.approval import (
 from tools.transport.known_hosts import NewHostKey
 
 
+PIN_PREFIX_LENGTH = 8
+"""How many fingerprint characters (after `SHA256:`) the console asks for before it pins a host key."""
+
+
+def pin_answer(fingerprint: str) -> str:
+    """The answer that pins a key on the console: its fingerprint's first characters after `SHA256:`."""
+    return fingerprint.removeprefix("SHA256:")[:PIN_PREFIX_LENGTH]
+
+
 class ConsoleApprover:
     """Asks on a terminal (or reads answers piped on stdin); EOF means no answer: the case pauses."""
 
@@ -53,17 +62,25 @@ class ConsoleApprover:
         self.out.flush()
 
     def confirm_host_key(self, key: NewHostKey) -> bool:
-        """Show a host key seen for the first time; only the answer `yes` pins it."""
+        """Show a host key seen for the first time; only its fingerprint's first characters, typed, pin it.
+
+        A stray `yes` or `a` piped into the console (meant for proposals) refuses: a script cannot pin a key
+        without knowing it.
+        """
+        expected = pin_answer(key.fingerprint)
         self._write(
             f"\n── unknown host key: {key.host} ({key.known_hosts_name}) offers {key.key_type}\n"
             f"   {key.fingerprint}\n"
             "   compare it with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub, read over a\n"
             f"   channel you trust); pinning writes it to {key.known_hosts}\n"
         )
-        self.out.write("   pin this key and connect? [yes/NO] ")
+        self.out.write(
+            f"   to pin this key and connect, type the first {PIN_PREFIX_LENGTH} characters after `SHA256:`"
+            " (anything else refuses): "
+        )
         self.out.flush()
         line = self.stdin.readline()
-        pinned = line.strip().lower() == "yes"
+        pinned = bool(expected) and line.strip() == expected
         self.out.write(f"   → {'pinned' if pinned else 'refused'}\n")
         return pinned
 

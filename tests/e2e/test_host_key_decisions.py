@@ -1,5 +1,6 @@
 """A host key seen for the first time during a case is put to the approver (TUI modal, console prompt), pinned
-only on an explicit yes, and every decision, refusals and --trust-new-host-key included, is in the ledger."""
+only on an explicit answer (the TUI's `p`, the fingerprint's first characters typed on the console: never a
+piped `yes`), and every decision, refusals and --trust-new-host-key included, is in the ledger."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
+from agent.console import pin_answer
 from agent.session import RunSpec, open_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen, HostKeyScreen
@@ -90,16 +94,20 @@ def test_the_tui_asks_refused_keys_stay_unpinned_and_a_pinned_key_lets_the_run_g
     assert verify(session.case.dir).ok
 
 
-def test_the_console_pins_only_on_yes_and_the_flag_is_recorded_too(
+def test_the_console_pins_only_on_the_typed_fingerprint_prefix_and_the_flag_is_recorded_too(
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     inventory, known = _unpinned_inventory(sandbox, tmp_path)
-    # Approve step 1, answer "y" (not yes: refused); approve step 2, answer "yes"; the rest needs step 1.
+    prefix = pin_answer(sandbox.host.host_key_fingerprint)
+    assert len(prefix) == 8
+    # Approve step 1, answer "yes" (not the fingerprint: refused); approve step 2, type the prefix; the rest
+    # needs step 1.
     proc = sleuth(
         *guided_run(sandbox.host_name, inventory, "--console", "--approver", "bob"),
         home=tmp_path / "home",
-        stdin="a\ny\na\nyes\n",
+        stdin=f"a\nyes\na\n{prefix}\n",
     )
+    assert "type the first 8 characters after `SHA256:`" in proc.stderr
     assert proc.returncode == 0, proc.stderr
     assert "unknown host key" in proc.stderr and "→ refused" in proc.stderr and "→ pinned" in proc.stderr
     case_id = re.search(r"case (\S+): closed", proc.stdout).group(1)
@@ -120,3 +128,22 @@ def test_the_console_pins_only_on_yes_and_the_flag_is_recorded_too(
     case_id = re.search(r"case (\S+): aborted", proc.stdout).group(1)
     decisions = _host_key_entries(tmp_path / "home" / "cases" / case_id)
     assert [(a, d["pinned"], d["by"]) for a, d in decisions] == [("bob", True, "flag")]
+
+
+@pytest.mark.parametrize("word", ["y", "yes", "a"])
+def test_a_piped_yes_approves_the_calls_but_pins_no_host_key(
+    sandbox: SandboxHandle, tmp_path: Path, word: str
+) -> None:
+    inventory, known = _unpinned_inventory(sandbox, tmp_path)
+    # What `yes | sleuth run --console` (or `yes a | ...`) feeds: the same word on every line.
+    proc = sleuth(
+        *guided_run(sandbox.host_name, inventory, "--console", "--approver", "carol"),
+        home=tmp_path / "home",
+        stdin=f"{word}\n" * 60,
+    )
+    assert "unknown host key" in proc.stderr and "→ refused" in proc.stderr
+    assert "→ pinned" not in proc.stderr
+    assert not known.exists()
+    case_id = re.search(r"case (\S+): closed", proc.stdout).group(1)
+    decisions = _host_key_entries(tmp_path / "home" / "cases" / case_id)
+    assert decisions and all((a, d["pinned"], d["by"]) == ("carol", False, "approver") for a, d in decisions)
