@@ -63,7 +63,9 @@ def echo_default_call(
     def turn(messages: Sequence[BaseMessage]) -> str:
         prompt = str(messages[-1].content)
         tool = re.search(r"Propose the step's own call: tool (\w+)\.", prompt)
-        args = re.search(r"Playbook default args: (\{.*\})$", prompt, re.MULTILINE)
+        args = re.search(
+            r"Playbook default args [^\n]*\n<<<UNTRUSTED-EVIDENCE>>>\n(\{.*\})$", prompt, re.MULTILINE
+        )
         assert tool and args, f"not an own-call prompt:\n{prompt}"
         return json.dumps(
             {
