@@ -19,7 +19,6 @@ from agent.approval import (
 )
 from tools.transport.known_hosts import NewHostKey
 
-
 PIN_PREFIX_LENGTH = 8
 """How many fingerprint characters (after `SHA256:`) the console asks for before it pins a host key."""
 

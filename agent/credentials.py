@@ -2,8 +2,9 @@
 for the first time, and the passphrase of an encrypted private key. Asked of the run's approver (in the
 graph's thread: the tool run waits for the answer) and recorded in the ledger; never silent.
 
-Host keys: pinned by --trust-new-host-key or on the approver's explicit answer; every decision, a refusal
-too, is a `host_key` entry. An sshd drops a connection that waits too long before authenticating
+Host keys: pinned by --trust-new-host-key or on the approver's explicit answer (the TUI's `p`; on the console
+the fingerprint's first characters, which no piped `yes` supplies); every decision, a refusal too, is a
+`host_key` entry. An sshd drops a connection that waits too long before authenticating
 (LoginGraceTime, 120 s by default); the key stays pinned and the next run connects.
 
 Passphrases: kept in this process's memory for the case (asked again only after a wrong one) and never
