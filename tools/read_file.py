@@ -108,8 +108,14 @@ class ReadFileTool(Tool[ReadFileArgs]):
             for i, raw in enumerate(lines)
         ]
         return make_result(
-            self.name, outputs, rows, _render(rows, args, more), host=ctx.transport.host,
-            duration_s=time.monotonic() - started, truncated=more, notes=notes,
+            self.name,
+            outputs,
+            rows,
+            _render(rows, args, more),
+            host=ctx.transport.host,
+            duration_s=time.monotonic() - started,
+            truncated=more,
+            notes=notes,
         )
 
 

@@ -1,6 +1,9 @@
 """Files whose content is a secret (password hashes, private keys, credentials): content-reading tools refuse
 them, so such bytes never enter evidence, the ledger, a report or a model's prompt. Hashing or listing them
-(hash_files, file_info, find_files) reveals no content and stays allowed."""
+(hash_files, file_info, find_files) reveals no content and stays allowed.
+
+This is the check by spelling, at validation (before anything runs); where a path really resolves on the
+target, its inode and its bytes are checked at run time by tools.secrets.guard."""
 
 from __future__ import annotations
 
@@ -75,7 +78,7 @@ def secret_reason(path: str) -> str | None:
 
 
 def _collapse(path: str) -> str:
-    """`//x` reads as `/x` on Linux (normpath keeps a leading `//`, POSIX leaves it implementation-defined)."""
+    """`//x` reads as `/x` on Linux (normpath keeps a leading `//`: POSIX leaves it to the system)."""
     return "/" + path.lstrip("/") if path.startswith("/") else path
 
 

@@ -109,7 +109,9 @@ def test_attacker_text_inside_log_lines_does_not_make_a_search_refuse(
     assert "Invalid user" in _read(local_ctx, log)
 
 
-def test_an_ordinary_link_is_read_where_it_resolves_with_a_note(tmp_path: Path, local_ctx: ToolContext) -> None:
+def test_an_ordinary_link_is_read_where_it_resolves_with_a_note(
+    tmp_path: Path, local_ctx: ToolContext
+) -> None:
     real = tmp_path / "real.log"
     real.write_text("one\ntwo\n")
     link = tmp_path / "link.log"
