@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from playbooks.checks_structure import STRUCTURE_CHECKS
-from playbooks.checks_tools import ArgsMatchTool, ExtractorColumns, FollowupArgs, SearchRegexes, UnknownTool
+from playbooks.checks_tools import (
+    ArgsMatchTool,
+    ExtractorColumns,
+    FollowupArgs,
+    SearchRegexes,
+    UnboundedFollowup,
+    UnknownTool,
+)
 from playbooks.lint import Check
 
 ALL_CHECKS: tuple[Check, ...] = (
@@ -12,6 +19,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     UnknownTool(),
     ArgsMatchTool(),
     FollowupArgs(),
+    UnboundedFollowup(),
     ExtractorColumns(),
 )
 """Every rule `sleuth playbook lint` runs, in order."""

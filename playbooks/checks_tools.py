@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pydantic import ValidationError
 
-from playbooks.issues import Issue, did_you_mean
+from playbooks.issues import Issue, Severity, did_you_mean
 from playbooks.lint import Check, LintContext
 from playbooks.refs import ConcatRef, FindingRef, InputRef
 from playbooks.samples import sample_args
@@ -168,6 +168,42 @@ class FollowupArgs(Check):
                             f"{', '.join(spec.arg_names())}",
                             key=True,
                         )
+
+
+class UnboundedFollowup(Check):
+    """A follow-up a model can use: it bounds every arg the tool requires, and at least one arg at all
+    (a model may set only bounded args; the others keep the tool's defaults)."""
+
+    code = "PB026"
+    severity = Severity.WARNING
+    summary = "follow-up a model can call only with the tool's defaults, or not at all"
+    needs_catalogue = True
+    partial = True
+
+    def run(self, ctx: LintContext) -> Iterator[Issue]:
+        catalogue = ctx.tools()
+        for i, step in ctx.steps:
+            for j, follow in enumerate(step.followups):
+                spec = catalogue.get(follow.tool)
+                if spec is None or follow.tool == step.tool:
+                    continue
+                fields = spec.args_model.model_fields
+                required = [n for n, f in fields.items() if f.is_required() and n not in follow.args]
+                loc = ("steps", i, "followups", j)
+                if required:
+                    yield self.issue(
+                        ctx,
+                        loc,
+                        f"follow-up {follow.tool} never runs: it requires {', '.join(map(repr, required))}, "
+                        "which a model may set only within a bound; bound it under the follow-up's `args`",
+                    )
+                elif not follow.args:
+                    yield self.issue(
+                        ctx,
+                        loc,
+                        f"follow-up {follow.tool} has no bounds: a model may call it only with the tool's "
+                        "defaults; bound the args a model may set under `args`",
+                    )
 
 
 class ExtractorColumns(Check):

@@ -68,7 +68,8 @@ class Followup(StrictModel):
     tool: str
     """Tool name from the catalogue (`sleuth tool list`)."""
     args: dict[str, ArgBound] = Field(default_factory=dict)
-    """Limits per argument; arguments not listed only have to pass the tool's own validation."""
+    """Limits per argument: the only args a model may set; the others keep the tool's default (or the case
+    window's since/until)."""
     max_calls: int = Field(default=3, ge=1, le=20)
     """How many follow-up calls of this tool the step allows."""
 
@@ -84,6 +85,9 @@ class Step(StrictModel):
     """Tool name from the catalogue (`sleuth tool list`)."""
     args: dict[str, ArgValue] = Field(default_factory=dict)
     """Plain values or typed references ({input: X}, {finding: X}, {item: X}, {concat: []})."""
+    bounds: dict[str, ArgBound] = Field(default_factory=dict)
+    """Args a proposer (the model) may change in the step's own call, within these limits; every other
+    arg keeps the value `args` gives it, or the tool's default (a human's edit at approval is not bound)."""
     when: Condition | None = None
     """Run only if this holds; otherwise the step is skipped (and the skip recorded)."""
     for_each: Name | None = None

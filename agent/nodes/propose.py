@@ -16,7 +16,7 @@ from agent.nodes.common import Update, bound_inputs, current_step, findings_by_n
 from agent.proposers.base import Call, Done, ModelOutputError
 from agent.proposers.guided import GuidedProposer
 from agent.state import CaseState, Proposal, ProposalSource
-from playbooks.allowance import check_proposal
+from playbooks.allowance import check_proposer_call
 from playbooks.binding import resolve_args
 from playbooks.errors import PlaybookError, ProposalRejectedError
 from playbooks.routing import fanout_items
@@ -25,17 +25,44 @@ from playbooks.window import CaseWindow, inherit
 
 
 def _validated(
-    step: Step, tool: str, args: dict[str, Any], ctx: RunContext, window: CaseWindow | None
+    step: Step,
+    tool: str,
+    args: dict[str, Any],
+    ctx: RunContext,
+    window: CaseWindow | None,
+    pinned: Mapping[str, object],
+    *,
+    followup: bool = False,
 ) -> dict[str, JsonValue]:
     """The args checked against the step's allowance, with the case window filled in where the tool takes
-    `since`/`until` and the proposer left them unset (a model's follow-up inherits the window too)."""
+    `since`/`until` and the proposer left them unset (a model's follow-up inherits the window too).
+    `pinned`: the playbook's resolved args for the step's own call (empty for a `followup`)."""
+    pins = _pins(step, tool, ctx, window, pinned)
     if window is not None and tool in ctx.catalogue:
         args = inherit(args, window.tool_args(ctx.catalogue[tool].arg_names()))
-    model = check_proposal(step, tool, args, ctx.catalogue)
+    model = check_proposer_call(step, tool, args, ctx.catalogue, pinned=pins, followup=followup)
     return model.model_dump(mode="json", exclude_unset=True)
 
 
-def _refusal_detail(raw: str, step: Step, ctx: RunContext) -> tuple[str | None, str | None]:
+def _pins(
+    step: Step, tool: str, ctx: RunContext, window: CaseWindow | None, pinned: Mapping[str, object]
+) -> dict[str, object]:
+    """What a proposer may not change: the playbook's args (the step's own tool only) and the window."""
+    own = dict(pinned) if tool == step.tool else {}  # empty after the own call: default_args is {}
+    if window is None or tool not in ctx.catalogue:
+        return own
+    return inherit(own, window.tool_args(ctx.catalogue[tool].arg_names()))
+
+
+def _refusal_detail(
+    raw: str,
+    step: Step,
+    ctx: RunContext,
+    window: CaseWindow | None,
+    pinned: Mapping[str, object],
+    *,
+    followup: bool,
+) -> tuple[str | None, str | None]:
     """The tool a garbage answer named and why the allowance refuses it, when that can be told."""
     try:
         data = json.loads(raw)
@@ -46,7 +73,7 @@ def _refusal_detail(raw: str, step: Step, ctx: RunContext) -> tuple[str | None, 
     tool = data["tool"][:80]
     args = data.get("args")
     try:
-        check_proposal(step, tool, args if isinstance(args, dict) else {}, ctx.catalogue)
+        _validated(step, tool, args if isinstance(args, dict) else {}, ctx, window, pinned, followup=followup)
     except ProposalRejectedError as exc:
         return tool, str(exc)
     return tool, None
@@ -99,7 +126,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         checked_items = {}
         for item, args in item_args.items():
             try:
-                checked_items[item] = _validated(step, step.tool, dict(args), ctx, window)
+                checked_items[item] = _validated(step, step.tool, dict(args), ctx, window, args)
             except ProposalRejectedError as exc:
                 ctx.journal.record(
                     Refusal(
@@ -127,12 +154,24 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                 if checked_items is not None:  # a fan-out's args come from the playbook, per item
                     answer = answer.model_copy(update={"tool": step.tool, "args": dict(default_args)})
                 answer = answer.model_copy(
-                    update={"args": _validated(step, answer.tool, dict(answer.args), ctx, window)}
+                    update={
+                        "args": _validated(
+                            step,
+                            answer.tool,
+                            dict(answer.args),
+                            ctx,
+                            window,
+                            default_args,
+                            followup=state.own_call_done,
+                        )
+                    }
                 )
             break
         except (ModelOutputError, ProposalRejectedError) as exc:
             raw = exc.raw if isinstance(exc, ModelOutputError) else ""
-            tool, precise = _refusal_detail(raw, step, ctx)
+            tool, precise = _refusal_detail(
+                raw, step, ctx, window, default_args, followup=state.own_call_done
+            )
             feedback = precise or str(exc)
             ctx.journal.record(
                 Refusal(reason=feedback, tool=tool, raw=raw, attempt_id=f"{proposal_id}/{attempt}"),
@@ -145,7 +184,17 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         if isinstance(answer, Call):
             try:
                 answer = answer.model_copy(
-                    update={"args": _validated(step, step.tool, dict(answer.args), ctx, window)}
+                    update={
+                        "args": _validated(
+                            step,
+                            step.tool,
+                            dict(answer.args),
+                            ctx,
+                            window,
+                            default_args,
+                            followup=state.own_call_done,
+                        )
+                    }
                 )
             except ProposalRejectedError as exc:
                 ctx.journal.record(
