@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
 from agent.case.store import CaseStore, CaseSummary
 from agent.cli.main import EXIT_OK
+from agent.report.jsonsafe import dumps_inert
 
 _COLUMNS = ("ID", "OPENED", "PLAYBOOK", "TARGET", "STATUS", "ENTRIES")
 
@@ -35,7 +35,7 @@ def run_cases(args: argparse.Namespace) -> int:
     """Handler of `sleuth cases`."""
     cases = CaseStore(args.case_dir).summaries()
     if args.json:
-        print(json.dumps([c.model_dump(mode="json") for c in cases], indent=2))
+        print(dumps_inert([c.model_dump(mode="json") for c in cases]))
         return EXIT_OK
     if not cases:
         print("no cases")

@@ -213,6 +213,7 @@ def _resume(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from agent.case.store import CaseStore
+    from agent.report.jsonsafe import inert_json
 
     case_dir = CaseStore(args.case_dir).case_dir(args.case)
     path = case_dir / ("report.json" if args.format == "json" else "report.md")
@@ -221,5 +222,7 @@ def _report(args: argparse.Namespace) -> int:
             f"case {args.case} has no report yet (is it still open? `sleuth resume {args.case}`)",
             EXIT_CHECK_FAILED,
         )
-    sys.stdout.write(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    # A report.json written before escaping may hold raw controls: never let them reach the terminal.
+    sys.stdout.write(inert_json(text) if args.format == "json" else text)
     return EXIT_OK

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from agent.approval import printable
+from agent.report.jsonsafe import dumps_inert, inert_json
 from tools.base import ToolArgs, ToolContext
 from tools.errors import InvalidToolArgsError
 from tools.inventory import load_inventory
@@ -118,7 +119,7 @@ def _run_tool(args: argparse.Namespace) -> int:
     for host, fingerprint in trusted.items():
         print(f"sleuth: trusted and pinned a new host key for {host}: {fingerprint}", file=sys.stderr)
     if args.json:
-        print(result.model_dump_json(indent=2))
+        print(inert_json(result.model_dump_json(indent=2)))  # raw bytes stay in the evidence
     else:
         # Log lines and process names are attacker-chosen: never let them drive the terminal.
         print("\n".join(printable(line) for line in result.text.split("\n")))
@@ -136,7 +137,7 @@ def _run_tool(args: argparse.Namespace) -> int:
 def _list_tools(args: argparse.Namespace) -> int:
     tools = all_tools()
     if args.json:
-        print(json.dumps({name: t.args_model.model_json_schema() for name, t in tools.items()}, indent=2))
+        print(dumps_inert({name: t.args_model.model_json_schema() for name, t in tools.items()}))
         return 0
     width = max(len(name) for name in tools)
     for name, tool in tools.items():

@@ -19,6 +19,7 @@ from agent.case.payloads import Decision as DecisionEntry
 from agent.case.payloads import Proposal as ProposalEntry
 from agent.coverage import StepCoverage, StepDecision, step_coverage
 from agent.executor import result_cells
+from agent.report.jsonsafe import dumps_inert
 from agent.report.markdown import render_markdown
 from agent.report.model import CaseVerdict, HostKeyRecord, Report, StepRecord, TimelineEvent
 from agent.report.verdict import case_verdict, found_attack, resolve_skips
@@ -202,7 +203,7 @@ def write_report(case_dir: Path, report: Report) -> tuple[Path, Path]:
     """Write report.json and report.md (read-only once written)."""
     json_path, md_path = case_dir / "report.json", case_dir / "report.md"
     for path, text in (
-        (json_path, json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"),
+        (json_path, dumps_inert(report.model_dump(mode="json")) + "\n"),  # UTF-8, no raw controls
         (md_path, render_markdown(report)),
     ):
         if path.exists():
