@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,12 +13,13 @@ from typing import Literal
 
 import yaml
 from langchain_core.language_models import BaseChatModel
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
-from agent.case.errors import CaseError
+from agent.case.errors import CaseError, CaseIntegrityError, LedgerCorruptError
 from agent.case.fsutil import atomic_write
+from agent.case.integrity import check_chain, check_checkpoints, settings_mismatch
 from agent.case.ledger import LEDGER_FILE, iter_entries
-from agent.case.payloads import CaseOpened, LedgerKind, Resumed
+from agent.case.payloads import CaseOpened, CaseSettings, LedgerKind, Resumed
 from agent.case.store import Case, CaseStore
 from agent.context import RunContext, RunSettings
 from agent.credentials import CredentialPrompts
@@ -86,6 +86,32 @@ class RunSpec(BaseModel):
     """`--until` as given; resolved likewise (resume reads the window from the ledger, never from here)."""
     log_paths: dict[str, tuple[str, ...]] = {}
     """`--log KIND=PATH`: where the target's logs of a kind are (collected logs, unusual places)."""
+
+
+def case_settings(spec: RunSpec) -> CaseSettings:
+    """The settings of a spec that change what may run, as the ledger records them."""
+    return CaseSettings(
+        approval_ttl_s=spec.approval_ttl_s,
+        trust_new_host_keys=spec.trust_new_host_keys,
+        timeout_s=spec.timeout_s,
+        log_paths=spec.log_paths,
+        backend=spec.backend,
+    )
+
+
+def read_run_spec(case_dir: Path) -> RunSpec:
+    """The case's run.json; a missing or corrupt one is a CaseIntegrityError (one line)."""
+    path = case_dir / RUN_FILE
+    try:
+        return RunSpec.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise CaseIntegrityError(f"case {case_dir.name}: cannot read {RUN_FILE}: {exc.strerror}") from exc
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "file"
+        raise CaseIntegrityError(
+            f"case {case_dir.name}: {RUN_FILE} is corrupt ({where}: {err['msg']}); refusing to resume"
+        ) from exc
 
 
 def _json_inputs(values: dict[str, str | int | list[str]]) -> dict[str, JsonValue]:
@@ -229,6 +255,7 @@ def open_case(
         approver=approver,
         inputs=_json_inputs(inputs.values),
         window=window,
+        settings=case_settings(spec),
     )
     atomic_write(case.dir / RUN_FILE, spec.model_dump_json(indent=2).encode() + b"\n")
     return _build(
@@ -250,15 +277,24 @@ def reopen_case(
     crash: CrashPlan | None = None,
     reason: str = "resumed",
 ) -> Session:
-    """Reopen a case: repair a torn ledger line (recorded), record `resumed`, rebuild the context."""
-    case = store.open(case_ref)
+    """Reopen a case: check it first (run.json, the chain, the checkpoints: a CaseIntegrityError and nothing
+    written when one fails), repair a torn ledger line (recorded), record `resumed`, rebuild the context."""
+    case_dir = store.case_dir(case_ref)
+    spec = read_run_spec(case_dir)
+    check_chain(case_dir)
+    check_checkpoints(case_dir)
+    try:
+        case = store.open(case_ref)
+    except LedgerCorruptError as exc:
+        raise CaseIntegrityError(f"case {case_dir.name}: {exc}; refusing to resume") from exc
+    opened = _case_opened(case)
+    spec = _bound_spec(spec, opened.settings, case.id)
     if case.ledger.torn is not None:
         case.ledger.repair(actor="system", evidence=case.evidence)
-    spec = RunSpec.model_validate(json.loads((case.dir / RUN_FILE).read_text(encoding="utf-8")))
     session = _build(
         case,
         spec,
-        window=recorded_window(case),
+        window=opened.window,
         approver=approver,
         chat_model=chat_model,
         crash=crash or CrashPlan.from_env(),
@@ -270,12 +306,29 @@ def reopen_case(
     return session
 
 
-def recorded_window(case: Case) -> CaseWindow | None:
-    """The window the case was opened with, from its ledger's case_opened entry (the one record of it)."""
+def _bound_spec(spec: RunSpec, recorded: CaseSettings | None, case_id: str) -> RunSpec:
+    """The spec under the ledger's settings; a run.json that disagrees is refused (older ledgers: as is)."""
+    if recorded is None:
+        return spec
+    differ = settings_mismatch(recorded, case_settings(spec))
+    if differ:
+        raise CaseIntegrityError(
+            f"case {case_id}: {RUN_FILE} disagrees with the ledger's case_opened on {', '.join(differ)}; "
+            "refusing to resume"
+        )
+    return spec.model_copy(update=recorded.model_dump())
+
+
+def _case_opened(case: Case) -> CaseOpened:
     first = next(iter_entries(case.dir / LEDGER_FILE), None)
     if first is None or first.kind is not LedgerKind.CASE_OPENED:
         raise CaseError(f"case {case.id}: the ledger does not start with case_opened")
-    return CaseOpened.model_validate(first.data).window
+    return CaseOpened.model_validate(first.data)
+
+
+def recorded_window(case: Case) -> CaseWindow | None:
+    """The window the case was opened with, from its ledger's case_opened entry (the one record of it)."""
+    return _case_opened(case).window
 
 
 def _unfinished_start(journal: Journal) -> int | None:

@@ -45,6 +45,23 @@ class Payload(BaseModel):
     kind: ClassVar[LedgerKind]
 
 
+class CaseSettings(BaseModel):
+    """Settings that change what may run, fixed in the ledger when the case opens (run.json must agree)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    approval_ttl_s: float | None = None
+    """Approvals older than this are asked again; None: no expiry."""
+    trust_new_host_keys: bool = False
+    """Host keys seen for the first time are pinned without asking."""
+    timeout_s: float = 30.0
+    """Per-command timeout."""
+    log_paths: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Where the target's logs of a kind are (`--log KIND=PATH`)."""
+    backend: str = "guided"
+    """Who proposes (guided, local, openai)."""
+
+
 class CaseOpened(Payload):
     """The case was opened."""
 
@@ -59,6 +76,8 @@ class CaseOpened(Payload):
     """The playbook inputs the case was opened with."""
     window: CaseWindow | None = None
     """The incident window (absolute `--since/--until`) the steps inherit; None: the whole log."""
+    settings: CaseSettings | None = None
+    """What may run in this case (TTL, host-key trust, timeout, log paths, backend); None in older ledgers."""
 
 
 class Proposal(Payload):

@@ -14,7 +14,7 @@ from agent.case.evidence import EVIDENCE_DIR, EvidenceStore
 from agent.case.fsutil import fsync_dir
 from agent.case.ledger import LEDGER_FILE, Ledger
 from agent.case.meta import META_FILE, CaseMeta, check_case_id, new_case_id, read_meta, write_meta
-from agent.case.payloads import CaseClosed, CaseOpened, Payload
+from agent.case.payloads import CaseClosed, CaseOpened, CaseSettings, Payload
 from agent.case.tail import read_tail
 from playbooks.window import CaseWindow
 from tools.settings import data_dir
@@ -107,7 +107,7 @@ class CaseStore:
 
     def create(self, *, playbook_id: str, target: str, actor: str, approver: str | None = None,
                inputs: dict[str, JsonValue] | None = None, case_id: str | None = None,
-               window: CaseWindow | None = None) -> Case:
+               window: CaseWindow | None = None, settings: CaseSettings | None = None) -> Case:
         """Create a case directory and record case_opened as the ledger's first entry."""
         self.root.mkdir(parents=True, exist_ok=True)
         for _ in range(5):
@@ -129,7 +129,7 @@ class CaseStore:
         ledger = Ledger.open(case_dir / LEDGER_FILE, cid, create=True)
         case = Case(case_dir, meta, ledger)
         case.record(CaseOpened(playbook_id=playbook_id, target=target, approver=approver,
-                               inputs=inputs or {}, window=window), actor=actor)
+                               inputs=inputs or {}, window=window, settings=settings), actor=actor)
         return case
 
     def open(self, case_ref: str) -> Case:

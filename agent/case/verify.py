@@ -63,8 +63,9 @@ class VerifyReport(BaseModel):
     """The first problem, when not ok."""
     warnings: list[str] = []
     """Things worth a look that do not break the record (clock steps, pending executions)."""
-    signature: Literal["absent", "valid", "invalid"] = "absent"
-    """State of ledger.sig."""
+    signature: Literal["absent", "valid", "unverified", "invalid"] = "absent"
+    """State of ledger.sig: `valid` only against a trusted (pinned) key; `unverified` when it is merely
+    self-consistent (anyone who re-chains the ledger can re-sign it with a key of their own)."""
     signature_key: str | None = None
     """Fingerprint of the key ledger.sig was made with."""
     anchor: Literal["signature", "case.json", "none"] = "none"
@@ -199,11 +200,14 @@ def _check_heads(report: VerifyReport, scan: _Scan, meta: CaseMeta | None, sig: 
         reason = signature_problem(sig, public_key)
         if reason is None and meta is not None and sig.case != meta.id:
             reason = f"ledger.sig is for case {sig.case!r}, not {meta.id!r}"
-        report.signature = "invalid" if reason else "valid"
+        report.signature = "invalid" if reason else ("valid" if public_key is not None else "unverified")
         if reason:
             return Problem(seq=sig.head_seq, line=None, reason=reason)
         if public_key is None:
-            report.warnings.append("signature checked with the key inside ledger.sig; pin one: --public-key")
+            report.warnings.append(
+                "signature unverified: it matches only the key inside ledger.sig; "
+                "pin a trusted one (--public-key, or `audit_public_key` in config.yaml)"
+            )
         report.anchor = "signature"
         problem = _anchor_problem(report, scan, "ledger.sig", sig.head_seq, sig.head_hash)
         if problem:

@@ -7,6 +7,8 @@ import getpass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from agent.case.errors import CaseError
 from agent.case.signing import (
     generate_key,
@@ -18,6 +20,9 @@ from agent.case.signing import (
 from agent.case.store import CaseStore
 from agent.case.verify import VerifyReport, sign_case, verify
 from agent.cli.main import EXIT_CHECK_FAILED, EXIT_OK, CliError
+from tools.settings import data_dir
+
+CONFIG_FILE = "config.yaml"
 
 CASE_HELP = "case id (under the cases directory), or a case directory path (contains '/' or starts with '.')"
 
@@ -29,7 +34,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
     p = sub.add_parser("verify", help="recheck chain, approvals, evidence; exit 1 on the first bad entry")
     _case_args(p)
-    p.add_argument("--public-key", type=Path, help="PEM Ed25519 public key ledger.sig must be made with")
+    p.add_argument(
+        "--public-key",
+        type=Path,
+        help="PEM Ed25519 public key ledger.sig must be made with (default: `audit_public_key` in the data "
+        "dir's config.yaml); without one a signature is reported `unverified`, never `valid`",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_verify)
 
@@ -86,12 +96,31 @@ def run_verify(args: argparse.Namespace) -> int:
     """Handler of `sleuth audit verify`."""
     case_dir = _case_dir(args)
     try:
-        pinned = load_public_key(args.public_key) if args.public_key else None
+        trusted = args.public_key or configured_public_key()
+        pinned = load_public_key(trusted) if trusted else None
         report = verify(case_dir, public_key=pinned)
     except CaseError as exc:
         raise CliError(str(exc)) from exc
     print(report.model_dump_json(indent=2) if args.json else format_report(report))
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def configured_public_key() -> Path | None:
+    """The trusted signing key named by `audit_public_key:` in `<data dir>/config.yaml`, if any."""
+    path = data_dir() / CONFIG_FILE
+    if not path.is_file():
+        return None
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CliError(f"{path}: cannot read the configuration: {exc}") from exc
+    value = config.get("audit_public_key") if isinstance(config, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise CliError(f"{path}: `audit_public_key` must be a path to a PEM public key")
+    key = Path(value).expanduser()
+    return key if key.is_absolute() else path.parent / key
 
 
 def run_sign(args: argparse.Namespace) -> int:
