@@ -86,8 +86,8 @@ def test_a_resume_in_a_new_process_searches_the_same_window(sandbox, tmp_path: P
 
 
 def test_a_model_followup_inherits_the_window_unless_it_sets_its_own(sandbox, tmp_path: Path) -> None:
-    unset = {"log": "auth", "pattern": "Accepted \\S+ for \\S+ from"}
-    pinned = {"log": "auth", "pattern": "Accepted \\S+ for \\S+ from", "since": "1h"}
+    unset = {"log": "auth", "format": "auth", "pattern": "Accepted \\S+ for \\S+ from"}
+    pinned = {**unset, "since": "1h"}  # the follow-up's bounds let a model set its own since
     model = ScriptedChatModel(
         turns=[
             echo_default_call(),

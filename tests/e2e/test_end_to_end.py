@@ -106,7 +106,8 @@ def _drive_model(
 def test_scripted_model_proposes_followups_refusals_are_recorded_and_edits_apply(
     sandbox, tmp_path: Path
 ) -> None:
-    followup = {"log": "auth", "pattern": "Accepted \\S+ for \\S+ from", "max_matches": 500}
+    # The follow-up's bounds pin format to auth (a model's unset format would be the tool's `auto`: refused).
+    followup = {"log": "auth", "format": "auth", "pattern": "Accepted \\S+ for \\S+ from", "max_matches": 500}
     intruder = sandbox.expected.successful_login.ip
     model = ScriptedChatModel(
         turns=[
