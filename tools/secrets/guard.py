@@ -68,6 +68,8 @@ def refuse_located(ctx: ToolContext, paths: Sequence[str]) -> dict[str, str]:
     """Resolve the paths on the target and refuse any that is a secret by location or inode; the map
     from each path to its resolution is what the read must use (and what `recheck` compares)."""
     resolved = resolve(ctx, paths)
+    if not resolved:
+        return resolved
     for asked, real in resolved.items():
         if secret_reason(real) is not None:
             raise _refused(asked, real, "a secret file's location")
