@@ -55,7 +55,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     run.set_defaults(func=_run)
 
     resume = commands.add_parser(
-        "resume", help="continue an open case where it stopped (crash, pause, Ctrl-C)"
+        "resume",
+        help="continue an open case where it stopped (crash, pause, Ctrl-C)",
+        description="Continue an open case where it stopped. The case is checked first: a run.json that is "
+        "corrupt or disagrees with the ledger's settings, a ledger that fails verification, or a damaged "
+        "checkpoints file ends in one line on stderr and exit 1, with nothing written; so does an "
+        "execution about to run that is not the one its recorded decision approved.",
     )
     resume.add_argument("case", help="case id or case directory")
     resume.add_argument("--approver", help="who approves (default: $USER@host)")
