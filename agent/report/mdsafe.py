@@ -58,7 +58,13 @@ def code(value: str, limit: int = 200, *, table: bool = False) -> str:
 def _word(word: str) -> str:
     if _LINKISH.search(word):
         return _fenced(word)
-    return "".join(f"\\{ch}" if ch in _INLINE else ch for ch in word)
+    out = []
+    for i, ch in enumerate(word):
+        # An underscore between two letters or digits can neither open nor close emphasis (CommonMark's
+        # flanking rules): `failed_logins` stays readable as itself.
+        inner = ch == "_" and 0 < i < len(word) - 1 and word[i - 1].isalnum() and word[i + 1].isalnum()
+        out.append(f"\\{ch}" if ch in _INLINE and not inner else ch)
+    return "".join(out)
 
 
 def text(value: str, limit: int = 2000, *, line_start: bool = False) -> str:
