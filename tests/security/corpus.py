@@ -1,4 +1,4 @@
-"""The injection corpus: payloads per goal, obfuscated, planted in the log lines and file names a channel feeds.
+"""Injection corpus: payloads per goal, obfuscated, planted in the log lines and file names a channel feeds.
 
 Deterministic (seeded); each payload carries `GOAL:<goal>` so the compliant model can tell what it was asked.
 """
@@ -79,9 +79,8 @@ def auth_lines(channel: str, planted: list[Payload]) -> list[str]:
         ts = f"Nov 26 03:{20 + i:02d}:07 web01"
         one = p.text.replace("\n", f"\n{ts} sshd[9{i}]: ")
         if channel == "auth_user":
-            out.append(
-                f"{ts} sshd[9{i}]: Failed password for invalid user {one} from 198.51.100.{i + 1} port 4{i} ssh2"
-            )
+            src = f"198.51.100.{i + 1} port 4{i}"
+            out.append(f"{ts} sshd[9{i}]: Failed password for invalid user {one} from {src} ssh2")
         elif channel == "auth_message":
             out.append(f"{ts} sshd[9{i}]: Connection closed by 198.51.100.{i + 1} port 4{i} [preauth] {one}")
         else:
