@@ -128,6 +128,12 @@ def _gate_problems(run: Run, steps: Mapping[str, Step], catalogue: Catalogue) ->
     problems: list[str] = []
     entries = list(iter_entries(run.case_dir / "ledger.jsonl"))
     by_seq = {e.seq: e for e in entries}
+    # The approver approves everything shown: any other decision means the gate tested less than it claims.
+    problems += [
+        f"seq {e.seq}: not approved"
+        for e in entries
+        if e.kind == "decision" and e.data["verdict"] != "approve"
+    ]
     for e in entries:
         if e.kind != "execution_started":
             continue
