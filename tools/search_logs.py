@@ -158,6 +158,7 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
             engine=args.engine,
         )
         window = Window(since, until)
+        reader = _reader(args)  # one reader: rows, probes and the format check agree on each file's format
         if journal:
             facilities = _JOURNAL_FACILITIES.get(args.log or "", ())
             outcome = run_journal(plan, ctx, since=since, until=until, unit=args.unit, facilities=facilities)
@@ -174,7 +175,6 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
             tally = Tally(matched=total, kept=total)
         else:
             references = {f.path: f.mtime for f in outcome.files if f.mtime is not None}
-            reader = _reader(args)
             rows, tally = window_rows(
                 outcome.matches, pattern, args.max_matches, window, references, now, reader
             )
@@ -204,7 +204,7 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
                 include_rotated=args.include_rotated,
                 now=now,
                 alternatives=frozenset(p for p in kind_paths if p not in args.paths),
-                clock=_clock(_reader(args)),
+                clock=_clock(reader),
             )
             probes = [
                 Probe(f.path, tuple(ln for ln in (f.first_line, f.last_line) if ln))
@@ -212,7 +212,7 @@ class SearchLogsTool(Tool[SearchLogsArgs]):
                 if f.found
             ]
             parsed = frozenset(str(r["path"]) for r in rows if "format" in r)
-            coverage = format_mismatch(_reader(args), probes, coverage, now, parsed)
+            coverage = format_mismatch(reader, probes, coverage, now, parsed)
         return make_result(
             self.name,
             outcome.outputs,
