@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from agent.approval import printable
 from agent.case.errors import CaseError
 from agent.case.signing import (
     generate_key,
@@ -20,6 +21,7 @@ from agent.case.signing import (
 from agent.case.store import CaseStore
 from agent.case.verify import VerifyReport, sign_case, verify
 from agent.cli.main import EXIT_CHECK_FAILED, EXIT_OK, CliError
+from agent.report.jsonsafe import inert_json
 from tools.settings import data_dir
 
 CONFIG_FILE = "config.yaml"
@@ -70,7 +72,7 @@ def _case_dir(args: argparse.Namespace) -> Path:
 
 
 def format_report(report: VerifyReport) -> str:
-    """The human rendering of a verify report."""
+    """The human rendering of a verify report (a tampered ledger's keys and values are shown inert)."""
     if report.problem is None:
         lines = [f"ledger OK: {report.entries} entries, head {report.head_hash}"]
     else:
@@ -82,7 +84,7 @@ def format_report(report: VerifyReport) -> str:
         lines.append(f"  signature: {report.signature} (key {report.signature_key})")
     lines.append(f"  truncation check: {_ANCHOR_TEXT[report.anchor]}")
     lines.extend(f"  warning: {w}" for w in report.warnings)
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 _ANCHOR_TEXT = {
@@ -101,7 +103,7 @@ def run_verify(args: argparse.Namespace) -> int:
         report = verify(case_dir, public_key=pinned)
     except CaseError as exc:
         raise CliError(str(exc)) from exc
-    print(report.model_dump_json(indent=2) if args.json else format_report(report))
+    print(inert_json(report.model_dump_json(indent=2)) if args.json else format_report(report))
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 

@@ -84,3 +84,20 @@ def test_cases_lists_table_and_json(tmp_path: Path) -> None:
     rows = {r["id"]: r for r in json.loads(sleuth("cases", "--json", home=tmp_path).stdout)}
     assert rows[first.name]["status"] == "closed" and rows[first.name]["entries"] == 7
     assert rows[second.name]["status"] == "open" and rows[second.name]["playbook_id"] == "ssh-bruteforce"
+
+
+def test_verify_output_shows_a_tampered_ledgers_text_inert(tmp_path: Path) -> None:
+    """A key planted in a ledger entry is quoted by the failure reason: escaped there, in both outputs."""
+    case_dir = make_case(tmp_path / "cases", steps=1)
+    hostile = "k\u202eev\x1b]8;;http://x\x07\u200b\x9b"
+    lines = ledger_lines(case_dir)
+    entry = json.loads(lines[2])
+    entry[hostile] = 1
+    lines[2] = json.dumps(entry, ensure_ascii=False).encode() + b"\n"
+    write_lines(case_dir, lines)
+    for extra in ((), ("--json",)):
+        done = sleuth("audit", "verify", case_dir.name, *extra, home=tmp_path)
+        assert done.returncode == 1, done.stderr
+        assert all(ch.isprintable() or ch == "\n" for ch in done.stdout), repr(done.stdout)
+    report = json.loads(done.stdout)
+    assert hostile in report["problem"]["reason"]  # json.loads gives the raw value back
