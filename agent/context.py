@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agent.credentials import CredentialPrompts
+from agent.events import RunEvents
 from agent.executor import Executor
 from agent.faults import CrashPlan
 from agent.journal import Journal
@@ -44,3 +45,5 @@ class RunContext:
     credentials: CredentialPrompts | None = None
     """Host keys seen for the first time, key passphrases: asked of the run's approver (None: the executor
     never connects, e.g. replay)."""
+    events: RunEvents = field(default_factory=RunEvents)
+    """Progress lines for the human while nodes work (bound to the approver by `drive()`)."""

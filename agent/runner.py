@@ -130,6 +130,7 @@ def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> Run
     """Run (or continue) the case's graph; `initial` None continues from the last checkpoint."""
     if ctx.credentials is not None:  # host keys and passphrases the tools need are asked of this approver
         ctx.credentials.approver = approver
+    ctx.events.bind(approver)
     graph = build_graph(total_steps=len(ctx.playbook.steps), proposer_name=ctx.proposer.name)
     config: Any = {"configurable": {"thread_id": ctx.journal.case.id}}
     with checkpointer(ctx.journal.case) as saver:

@@ -1,0 +1,30 @@
+"""What the nodes tell the human while they work: one sink per run, bound to the approver by `drive()`.
+
+Nodes (and the tools' worker threads they start) call `ctx.events.notify(...)`; the approver shows it if it
+shows anything (the console prints a line, the TUI adds it to the case log). Calls are serialised, so
+threads may report at once.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from agent.approval import Notified
+
+
+class RunEvents:
+    """The run's progress channel to the human; silent until bound."""
+
+    def __init__(self) -> None:
+        self._sink: Notified | None = None
+        self._lock = threading.Lock()
+
+    def bind(self, approver: object) -> None:
+        """Send what follows to this approver (nothing when it shows nothing)."""
+        self._sink = approver if isinstance(approver, Notified) else None
+
+    def notify(self, text: str, *, error: bool = False) -> None:
+        """Show one line to the human, if anyone is shown anything."""
+        with self._lock:
+            if self._sink is not None:
+                self._sink.notify(text, error=error)
