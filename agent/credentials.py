@@ -9,17 +9,29 @@ the fingerprint's first characters, which no piped `yes` supplies); every decisi
 
 Passphrases: kept in this process's memory for the case (asked again only after a wrong one) and never
 written anywhere: the ledger records that one was given for a key file, not what it was.
+
+Fan-out: a step on many hosts connects from worker threads. Their questions are serialised (one lock: a
+worker whose question comes second waits, and finds a passphrase given meanwhile) and, while the graph's
+thread is `answering()`, asked from that thread through `serve()`: the approver is always asked from the
+thread that asked it before, so Ctrl-C at a console prompt still interrupts the run, and no worker is left
+blocked on a prompt when the run stops (its question ends unanswered, an AuthFailedError).
 """
 
 from __future__ import annotations
 
+import queue
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, cast, runtime_checkable
 
 from agent.case.payloads import HostKeyDecision, Note
 from agent.journal import Journal
+from tools.errors import AuthFailedError
 from tools.transport.known_hosts import NewHostKey
+
+T = TypeVar("T")
 
 
 @runtime_checkable
@@ -40,6 +52,25 @@ class PassphraseAsker(Protocol):
         ...
 
 
+class _Question:
+    """One approver call a worker thread waits on, made by the answering thread."""
+
+    def __init__(self, ask: Callable[[], object]) -> None:
+        self.ask = ask
+        self.done = threading.Event()
+        self.answer: object = None
+        self.error: BaseException | None = None
+
+    def end(self, *, answer: object = None, error: BaseException | None = None) -> None:
+        """Hand the answer (or the error) to the waiting worker."""
+        self.answer, self.error = answer, error
+        self.done.set()
+
+
+def _unanswered() -> AuthFailedError:
+    return AuthFailedError("the run stopped before a host key or passphrase question was answered")
+
+
 class CredentialPrompts:
     """The `trust_new_host_keys` and `unlock_key` functions of one case's transports."""
 
@@ -51,6 +82,57 @@ class CredentialPrompts:
         """Who is asked: the run's approver (set by the runner), when it can answer such questions."""
         self._passphrases: dict[Path, str] = {}
         self._lock = threading.Lock()  # one question at a time, one ledger entry per answer
+        self._answerer: int | None = None
+        self._relay_lock = threading.Lock()
+        self._questions: queue.SimpleQueue[_Question] = queue.SimpleQueue()
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """While open, questions from other threads wait for this thread's `serve()` calls."""
+        with self._relay_lock:
+            self._answerer = threading.get_ident()
+        try:
+            yield
+        finally:
+            with self._relay_lock:
+                self._answerer = None
+                while not self._questions.empty():
+                    self._questions.get_nowait().end(error=_unanswered())
+
+    def serve(self, timeout_s: float) -> None:
+        """Ask the approver the questions waiting (waiting up to `timeout_s` for the first one)."""
+        try:
+            question = self._questions.get(timeout=timeout_s)
+        except queue.Empty:
+            return
+        while True:
+            try:
+                question.end(answer=question.ask())
+            except Exception as exc:  # the approver's own failure reaches the worker, as it would have
+                question.end(error=exc)
+            except BaseException:  # Ctrl-C at the prompt: the worker's question ends, the run stops
+                question.end(error=_unanswered())
+                raise
+            try:
+                question = self._questions.get_nowait()
+            except queue.Empty:
+                return
+
+    def _ask(self, ask: Callable[[], T]) -> T:
+        """`ask()` on the answering thread (here, when none is answering or this is it)."""
+        with self._relay_lock:
+            answerer = self._answerer
+            if answerer is None or answerer == threading.get_ident():
+                question = None
+            else:
+                question = _Question(ask)
+                self._questions.put(question)
+        if question is None:
+            return ask()
+        question.done.wait()
+        if question.error is not None:
+            raise question.error
+        return cast(T, question.answer)  # what `ask` returned, handed over by `serve`
 
     def trust_new_key(self, key: NewHostKey) -> bool:
         """Decide on a host key seen for the first time and record the decision."""
@@ -58,7 +140,8 @@ class CredentialPrompts:
             if self.trust_all_keys:
                 pinned, by = True, "flag"
             elif isinstance(self.approver, HostKeyConfirmer):
-                pinned, by = self.approver.confirm_host_key(key), "approver"
+                confirmer = self.approver
+                pinned, by = self._ask(lambda: confirmer.confirm_host_key(key)), "approver"
             else:
                 pinned, by = False, "nobody"
             self.journal.record(
@@ -83,7 +166,8 @@ class CredentialPrompts:
             self._passphrases.pop(key_file, None)
             if not isinstance(self.approver, PassphraseAsker):
                 return None
-            passphrase = self.approver.ask_passphrase(host, key_file, attempt) or None
+            asker = self.approver
+            passphrase = self._ask(lambda: asker.ask_passphrase(host, key_file, attempt)) or None
             given = "given" if passphrase is not None else "not given"
             self.journal.record(
                 Note(text=f"passphrase of key file {key_file} {given} for host {host} (attempt {attempt})"),

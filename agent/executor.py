@@ -1,4 +1,8 @@
-"""How an approved call reaches a host: live (tools + transports), recorded to fixtures, or replayed."""
+"""How an approved call reaches a host: live (tools + transports), recorded to fixtures, or replayed.
+
+Every executor may be called from several threads at once (a step fans out over its hosts), one thread per
+host at a time; `fanout_concurrency` says how many hosts a step runs on at once.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,16 @@ def result_cells(store: EvidenceStore, sha256: str) -> list[str]:
     return [str(v) for row in load_result(store, sha256).rows for v in row.values() if v is not None]
 
 
+DEFAULT_FANOUT_CONCURRENCY = 16
+"""Hosts one step runs on at once unless the executor says otherwise (connections are I/O, not CPU)."""
+
+
+def fanout_concurrency(executor: object) -> int:
+    """Hosts a step runs on at once with this executor: its `fanout_concurrency`, else the default."""
+    value = getattr(executor, "fanout_concurrency", DEFAULT_FANOUT_CONCURRENCY)
+    return value if isinstance(value, int) and value >= 1 else DEFAULT_FANOUT_CONCURRENCY
+
+
 class ReplayMissError(ToolError):
     """A replayed case asked for a tool call that has no recorded output."""
 
@@ -43,10 +57,21 @@ class Executor(Protocol):
 class LiveExecutor:
     """The real thing: the tool catalogue over local or SSH transports."""
 
-    def __init__(self, targets: Targets, *, intel: IntelLookup | None, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        targets: Targets,
+        *,
+        intel: IntelLookup | None,
+        timeout_s: float = 30.0,
+        fanout_concurrency: int = DEFAULT_FANOUT_CONCURRENCY,
+    ) -> None:
+        if fanout_concurrency < 1:
+            raise ValueError(f"fanout_concurrency must be at least 1, not {fanout_concurrency}")
         self.targets = targets
         self.intel = intel
         self.timeout_s = timeout_s
+        self.fanout_concurrency = fanout_concurrency
+        """Hosts one step runs on at once (each host's runs stay one after another)."""
 
     def run(self, tool: str, args: Mapping[str, JsonValue], host: str) -> ToolResult:
         """Validate args against the tool's model, then run it on the host."""
@@ -81,6 +106,8 @@ class RecordingExecutor:
     def __init__(self, inner: Executor, directory: Path) -> None:
         self.inner = inner
         self.directory = directory
+        self.fanout_concurrency = fanout_concurrency(inner)
+        """As the inner executor's (each call writes its own fixture file)."""
 
     def run(self, tool: str, args: Mapping[str, JsonValue], host: str) -> ToolResult:
         """Run through the inner executor, then write `<key>.json` with the result and raw bytes."""

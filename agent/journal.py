@@ -3,10 +3,13 @@
 LangGraph re-runs a node that was cut short, so every ledger write a node makes goes through here:
 a write whose key is already in the ledger is not repeated, and the entry already there is returned.
 The index is rebuilt from `ledger.jsonl` when a process opens the case, so it survives SIGKILL.
+Thread-safe: a fan-out's workers record their runs at once, so a key check and its append happen under
+one lock (without it two workers could both miss a key and append it twice).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from pydantic import JsonValue
@@ -77,6 +80,7 @@ class Journal:
     by_key: dict[str, LedgerEntry] = field(default_factory=dict)
     started_by_decision: dict[int, list[LedgerEntry]] = field(default_factory=dict)
     approvals_by_seq: dict[int, LedgerEntry] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @classmethod
     def load(cls, case: Case) -> Journal:
@@ -99,15 +103,17 @@ class Journal:
     def record(self, payload: Payload, *, actor: str) -> LedgerEntry:
         """Append the payload unless an entry with the same key exists; return the entry in the ledger."""
         key = payload_key(payload)
-        if key is not None and key in self.by_key:
-            return self.by_key[key]
-        entry = self.case.ledger.append(payload, actor=actor)
-        self._index(entry)
-        return entry
+        with self._lock:
+            if key is not None and key in self.by_key:
+                return self.by_key[key]
+            entry = self.case.ledger.append(payload, actor=actor)
+            self._index(entry)
+            return entry
 
     def find(self, key: str) -> LedgerEntry | None:
         """The entry with this idempotency key, if recorded."""
-        return self.by_key.get(key)
+        with self._lock:
+            return self.by_key.get(key)
 
     def proposal(self, proposal_id: str) -> LedgerEntry | None:
         """The recorded proposal with this id."""
@@ -115,7 +121,8 @@ class Journal:
 
     def proposal_at(self, seq: int) -> Proposal | None:
         """The proposal entry at this seq, as recorded (None when that seq is not a proposal)."""
-        entry = self.approvals_by_seq.get(seq)
+        with self._lock:
+            entry = self.approvals_by_seq.get(seq)
         if entry is None or entry.kind != LedgerKind.PROPOSAL:
             return None
         return Proposal.model_validate(entry.data)
@@ -128,11 +135,12 @@ class Journal:
         self, decision_seq: int, host: str, item: str | None
     ) -> tuple[LedgerEntry | None, LedgerEntry | None]:
         """The last execution_started for (decision, host, item) and its execution_finished, if any."""
-        starts = [
-            e
-            for e in self.started_by_decision.get(decision_seq, [])
-            if e.data.get("host") == host and e.data.get("item") == item
-        ]
+        with self._lock:
+            starts = [
+                e
+                for e in self.started_by_decision.get(decision_seq, [])
+                if e.data.get("host") == host and e.data.get("item") == item
+            ]
         if not starts:
             return None, None
         last = starts[-1]

@@ -1,7 +1,12 @@
-"""From a target name to a transport: `local`, or an inventory host reached through the SSH pool."""
+"""From a target name to a transport: `local`, or an inventory host reached through the SSH pool.
+
+A fan-out asks for the transports of many hosts from worker threads at once: the pool is created once
+under a lock, and each host connects outside it (the pool connects hosts independently).
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from types import TracebackType
 
@@ -80,6 +85,7 @@ class Targets:
         self._unlock = unlock_key
         self._pool: SSHPool | None = None
         self._local: LocalTransport | None = None
+        self._lock = threading.Lock()
 
     def resolve(self, target: str) -> tuple[str, ...]:
         """Host names a target (host, group or `local`) means."""
@@ -88,13 +94,16 @@ class Targets:
     def transport(self, target: str) -> Transport:
         """The transport of one host (`local` or an inventory host, connected through the pool)."""
         if target == LOCAL:
-            if self._local is None:
-                self._local = LocalTransport()
-            return self._local
+            with self._lock:
+                if self._local is None:
+                    self._local = LocalTransport()
+                return self._local
         inventory = _need_inventory(target, self._inventory)
-        if self._pool is None:
-            self._pool = SSHPool(inventory, trust_new_host_keys=self._trust, unlock_key=self._unlock)
-        return open_transport(target, inventory=inventory, pool=self._pool)
+        with self._lock:
+            if self._pool is None:
+                self._pool = SSHPool(inventory, trust_new_host_keys=self._trust, unlock_key=self._unlock)
+            pool = self._pool
+        return open_transport(target, inventory=inventory, pool=pool)
 
     def profile(self, target: str) -> HostProfile:
         """Where the target keeps its logs (`local`: the debian profile); `--log KIND=PATH` overrides win."""
@@ -109,12 +118,16 @@ class Targets:
 
     def trusted_new_keys(self) -> dict[str, str]:
         """Host name to fingerprint of each host key pinned because new keys were trusted."""
-        return self._pool.trusted_new_keys() if self._pool else {}
+        with self._lock:
+            pool = self._pool
+        return pool.trusted_new_keys() if pool else {}
 
     def close(self) -> None:
         """Close every SSH connection opened through this object."""
-        if self._pool is not None:
-            self._pool.close()
+        with self._lock:
+            pool = self._pool
+        if pool is not None:
+            pool.close()
 
     def __enter__(self) -> Targets:
         return self

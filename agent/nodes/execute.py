@@ -7,10 +7,20 @@ what is about to run. A run that differs (a tampered checkpoint) is refused, not
 Crash safety: a run whose execution_finished (or observation) is in the ledger is never repeated;
 a run whose execution_started is there without an end is re-run under the same recorded approval
 and flagged `reexecution` in the ledger.
+
+Fleet: the hosts run at once (agent/nodes/fanout.py, at most the executor's `fanout_concurrency`), each
+host's items one after another in its own worker, so a host's connection serves one thread at a time.
+Results keep host order, then item order. A host that cannot be reached (or refuses our key or host key)
+is tried once per step: its remaining items end with the same error, untried, instead of each waiting for
+the connect timeout again. A run still in flight when the fan-out stops (Ctrl-C) records no end: resume
+re-runs it, flagged, as after a crash.
 """
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from langgraph.runtime import Runtime
@@ -21,13 +31,23 @@ from agent.case.entry import LedgerEntry
 from agent.case.errors import ExecutionRefusedError
 from agent.context import RunContext
 from agent.decisions import args_diff_values
-from agent.executor import load_result
+from agent.executor import fanout_concurrency, load_result
 from agent.journal import Decision as DecisionEntry
 from agent.journal import ExecutionFinished, ExecutionStarted, Note, Observation
 from agent.nodes.common import Update
+from agent.nodes.fanout import FanOutStoppedError, fan_out
 from agent.state import CaseState, Decision, Execution, Proposal
 from tools.base import ToolResult
-from tools.errors import ToolError
+from tools.errors import (
+    AuthFailedError,
+    HostKeyMismatchError,
+    HostKeyUnknownError,
+    HostUnreachableError,
+    ToolError,
+)
+
+HOST_LEVEL_ERRORS = (HostUnreachableError, AuthFailedError, HostKeyUnknownError, HostKeyMismatchError)
+"""Errors that say the host itself cannot be used now (not this one command): not retried in the step."""
 
 
 def _args_for(proposal: Proposal, decision: Decision, item: str | None) -> dict[str, JsonValue]:
@@ -91,10 +111,7 @@ def execute(state: CaseState, runtime: Runtime[RunContext]) -> Update:
             Note(text=f"approval of {proposal.id} expired before it ran; asking again"), actor="system"
         )
         return {"proposal": None, "decision": None, "own_call_done": proposal.followup, "step_status": None}
-    runs: list[Execution] = []
-    for host in proposal.hosts:
-        for item in proposal.items or (None,):
-            runs.append(_run_one(ctx, proposal, decision, host, item))
+    runs = _run_everywhere(_Step(ctx, proposal, decision))
     update: Update = {"executions": [*state.executions, *runs]}
     if not proposal.followup:
         update["step_status"] = "done" if any(r.error is None for r in runs) else "failed"
@@ -134,13 +151,74 @@ def _binding_problem(ctx: RunContext, proposal: Proposal, decision: Decision) ->
     return None
 
 
-def _run_one(
-    ctx: RunContext, proposal: Proposal, decision: Decision, host: str, item: str | None
-) -> Execution:
+@dataclass
+class _Step:
+    """One approved proposal being run on its hosts, and what its workers share."""
+
+    ctx: RunContext
+    proposal: Proposal
+    decision: Decision
+    stop: threading.Event = field(default_factory=threading.Event)
+    crash_lock: threading.Lock = field(default_factory=threading.Lock)
+    hosts_done: int = 0
+
+    def crash_point(self, point: str) -> None:
+        """Pass a crash point (the plan counts passes, so workers pass one at a time)."""
+        with self.crash_lock:
+            self.ctx.crash.reached(point)
+
+    def host_done(self, host: str, runs: list[Execution]) -> None:
+        """Tell the human a host finished (the graph's thread, as each host's worker ends)."""
+        self.hosts_done += 1
+        failed = [r for r in runs if r.error is not None]
+        rows = sum(r.rows for r in runs if r.error is None)
+        where = f"({self.hosts_done}/{len(self.proposal.hosts)} hosts)"
+        if not failed:
+            self.ctx.events.notify(f"{host}: done {rows} rows {where}")
+        elif len(failed) == len(runs):
+            self.ctx.events.notify(f"{host}: failed ({failed[0].error_kind}) {where}", error=True)
+        else:
+            text = f"{host}: done {rows} rows, {len(failed)} of {len(runs)} runs failed {where}"
+            self.ctx.events.notify(text, error=True)
+
+
+def _run_everywhere(step: _Step) -> list[Execution]:
+    """Every (host, item) run of the step, hosts at once, in host then item order."""
+    credentials = step.ctx.credentials
+    answering: AbstractContextManager[None] = credentials.answering() if credentials else nullcontext()
+    with answering:
+        per_host = fan_out(
+            step.proposal.hosts,
+            lambda host: _run_host(step, host),
+            concurrency=fanout_concurrency(step.ctx.executor),
+            stop=step.stop,
+            serve=credentials.serve if credentials else None,
+            on_done=step.host_done if len(step.proposal.hosts) > 1 else None,
+        )
+    return [run for runs in per_host for run in runs]
+
+
+def _run_host(step: _Step, host: str) -> list[Execution]:
+    """One host's runs, item after item; after a host-level error its other items are not tried."""
+    runs: list[Execution] = []
+    down: Execution | None = None
+    for item in step.proposal.items or (None,):
+        if step.stop.is_set():
+            raise FanOutStoppedError(f"{host}: stopped before {item or step.proposal.tool}")
+        run, host_error = _run_one(step, host, item, down)
+        if down is None and host_error:
+            down = run
+        runs.append(run)
+    return runs
+
+
+def _run_one(step: _Step, host: str, item: str | None, down: Execution | None) -> tuple[Execution, bool]:
+    """One run and whether it failed for its host (unreachable, refused); `down`: do not try, say why."""
+    ctx, proposal, decision = step.ctx, step.proposal, step.decision
     journal = ctx.journal
     start, end = journal.runs(decision.ledger_seq, host, item)
     if start is not None and end is not None:
-        return _from_entries(ctx, proposal, start, end)  # finished before a crash: not repeated
+        return _from_entries(ctx, proposal, start, end), False  # finished before a crash: not repeated
     args = _args_for(proposal, decision, item)
     start = journal.record(
         ExecutionStarted(
@@ -155,19 +233,29 @@ def _run_one(
         actor="system",
     )
     reexecution = bool(start.data.get("reexecution"))
-    ctx.crash.reached("execute:started")
+    step.crash_point("execute:started")
+    if down is not None:
+        message = f"{down.error} (not tried again on {host} in this step)"
+        kind = down.error_kind or "HostUnreachableError"
+        return _observe(ctx, proposal, start, kind, message), True
     try:
         result = ctx.executor.run(proposal.tool, args, host)
     except ToolError as exc:
-        end = journal.record(
-            Observation(
-                tool=proposal.tool, error=type(exc).__name__, message=str(exc), started_seq=start.seq
-            ),
-            actor="system",
-        )
-        return _from_entries(ctx, proposal, start, end)
-    ctx.crash.reached("execute:ran")
+        if step.stop.is_set():
+            raise FanOutStoppedError(f"{host}: stopped while {proposal.tool} ran") from exc
+        run = _observe(ctx, proposal, start, type(exc).__name__, str(exc))
+        return run, isinstance(exc, HOST_LEVEL_ERRORS)
+    if step.stop.is_set():  # no end recorded: resume re-runs it, flagged
+        raise FanOutStoppedError(f"{host}: stopped while {proposal.tool} ran")
+    step.crash_point("execute:ran")
     end = _record_result(ctx, start, result, host=host, item=item, reexecution=reexecution)
+    return _from_entries(ctx, proposal, start, end), False
+
+
+def _observe(ctx: RunContext, proposal: Proposal, start: LedgerEntry, kind: str, message: str) -> Execution:
+    end = ctx.journal.record(
+        Observation(tool=proposal.tool, error=kind, message=message, started_seq=start.seq), actor="system"
+    )
     return _from_entries(ctx, proposal, start, end)
 
 
