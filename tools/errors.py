@@ -65,6 +65,38 @@ class CommandTimeoutError(TransportError):
     """The command did not finish within its timeout and was stopped."""
 
 
+class HandshakeTimeoutError(HostUnreachableError):
+    """The host accepted TCP but did not finish the SSH handshake (banner, key exchange, auth) in time."""
+
+    def __init__(self, message: str, *, phase: str) -> None:
+        super().__init__(message)
+        self.phase = phase
+
+
+class NotSSHError(HostUnreachableError):
+    """The port answered with something that is not an SSH banner, or closed before sending one."""
+
+
+class HostStalledError(CommandTimeoutError):
+    """The host stopped answering during a call (channel open, exec, output) until its deadline passed."""
+
+    def __init__(self, message: str, *, phase: str) -> None:
+        super().__init__(message)
+        self.phase = phase
+
+
+class ConnectionLostError(TransportError):
+    """The connection dropped while a call was in flight; the command's result is unknown."""
+
+    def __init__(self, message: str, *, phase: str) -> None:
+        super().__init__(message)
+        self.phase = phase
+
+
+class CallCancelledError(TransportError):
+    """The call was cancelled (the pool was told to stop) before it finished."""
+
+
 class InventoryError(ToolError):
     """The inventory file is missing, malformed, or does not name the target."""
 

@@ -1,21 +1,27 @@
-"""Open one pinned, authenticated paramiko connection, translating every failure into a typed error."""
+"""Open one pinned, authenticated paramiko connection before a deadline, every failure a typed error."""
 
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import paramiko
 
 from tools.errors import (
     AuthFailedError,
+    ConnectionLostError,
+    HandshakeTimeoutError,
     HostKeyMismatchError,
     HostUnreachableError,
     InventoryError,
 )
 from tools.inventory import HostEntry
+from tools.transport.deadline import Deadline
+from tools.transport.handshake import DeadlineTransport, await_banner, detail, quiet_paramiko, tcp_connect
 from tools.transport.known_hosts import (
     NewKeyTrust,
     PinningPolicy,
@@ -84,20 +90,38 @@ def _unlock_key(name: str, path: Path, unlock: KeyUnlock) -> paramiko.PKey:
 
 
 def open_connection(
-    name: str, entry: HostEntry, *, trust_new_host_keys: NewKeyTrust, unlock_key: KeyUnlock | None = None
+    name: str,
+    entry: HostEntry,
+    *,
+    trust_new_host_keys: NewKeyTrust,
+    unlock_key: KeyUnlock | None = None,
+    deadline: Deadline | None = None,
+    cancel: threading.Event | None = None,
 ) -> Connection:
-    """Connect to one inventory host with its pinned key and configured credentials."""
+    """Connect to one inventory host with its pinned key and configured credentials, before one deadline.
+
+    One budget, the host's connect_timeout_s (counted once the key is loaded, so a passphrase prompt does
+    not eat it; never past `deadline`, the whole call's), covers TCP connect, banner, key exchange and
+    authentication together. `cancel`, when set, stops it at the next slice (CallCancelledError).
+    """
     if entry.key_file is None and not entry.use_agent and not entry.look_for_keys:
         raise InventoryError(f"host {name} has no credentials: set key_file, use_agent or look_for_keys")
+    quiet_paramiko()
     where = f"{entry.user}@{entry.address}:{entry.port} (host {name})"
     known = Path(entry.known_hosts) if entry.known_hosts else default_known_hosts()
     pkey = _load_key(name, entry, unlock_key)
+    if deadline is None:
+        deadline = Deadline(entry.connect_timeout_s, cancel=cancel)
+    else:
+        deadline = deadline.within(entry.connect_timeout_s)
     client = paramiko.SSHClient()
     load_pinned(client, known)
     policy = PinningPolicy(host=name, path=known, trust_new=trust_new_host_keys)
     client.set_missing_host_key_policy(policy)
-    timeout = entry.connect_timeout_s
+    sock = tcp_connect(entry, where, deadline)
     try:
+        await_banner(sock, where, deadline)
+        left = max(deadline.remaining(), 0.001)
         client.connect(
             entry.address,
             port=entry.port,
@@ -105,21 +129,24 @@ def open_connection(
             pkey=pkey,
             allow_agent=entry.use_agent,
             look_for_keys=entry.look_for_keys,
-            timeout=timeout,
-            banner_timeout=timeout,
-            auth_timeout=timeout,
-            channel_timeout=timeout,
+            sock=sock,
+            timeout=left,
+            banner_timeout=left,
+            auth_timeout=left,
+            channel_timeout=left,
+            transport_factory=partial(DeadlineTransport, deadline=deadline, where=where),
         )
     except BaseException as exc:
         client.close()
-        translated = _translate(exc, where, known, timeout)
+        sock.close()
+        translated = _translate(exc, where, known, deadline)
         if translated is exc:
             raise
         raise translated from exc
     transport = client.get_transport()
     if transport is None or not transport.is_active():
         client.close()
-        raise HostUnreachableError(f"{where} closed the connection right after authentication")
+        raise ConnectionLostError(f"{where} closed the connection right after authentication", phase="auth")
     if entry.keepalive_s:
         transport.set_keepalive(entry.keepalive_s)
     _no_delay(transport)
@@ -133,7 +160,7 @@ def _no_delay(transport: paramiko.Transport) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def _translate(exc: BaseException, where: str, known: Path, timeout: float) -> BaseException:
+def _translate(exc: BaseException, where: str, known: Path, deadline: Deadline) -> BaseException:
     """Map a paramiko/socket failure to the typed error a responder can act on (ours pass through)."""
     if isinstance(exc, paramiko.BadHostKeyException):
         return HostKeyMismatchError(
@@ -146,20 +173,29 @@ def _translate(exc: BaseException, where: str, known: Path, timeout: float) -> B
     if isinstance(exc, paramiko.PasswordRequiredException):
         return AuthFailedError(f"{where}: a private key is encrypted and no passphrase is configured")
     if isinstance(exc, paramiko.AuthenticationException):
+        if str(exc) == "Authentication timeout." or deadline.expired():
+            return HandshakeTimeoutError(
+                f"{where}: authentication did not finish within {deadline.budget_s:g}s (the host stopped "
+                "answering; our credentials were neither accepted nor refused)",
+                phase="authentication",
+            )
+        if "transport shut down or saw EOF" in str(exc):
+            return ConnectionLostError(f"{where} closed the connection during authentication", phase="auth")
         return AuthFailedError(
             f"{where} refused our credentials: check the inventory's user and key_file, and that the "
             "public key is in that user's authorized_keys on the host"
         )
-    if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError):
-        return HostUnreachableError(f"{where} refused the connection: is sshd running on that port?")
-    if isinstance(exc, socket.gaierror):
-        return HostUnreachableError(f"{where}: cannot resolve the address ({exc.strerror})")
     if isinstance(exc, TimeoutError):
-        return HostUnreachableError(
-            f"{where} did not answer within {timeout:g}s: check address, port, firewall"
+        return HandshakeTimeoutError(
+            f"{where} did not answer within {deadline.budget_s:g}s: check address, port, firewall",
+            phase="handshake",
         )
-    if isinstance(exc, paramiko.SSHException | EOFError):
-        return HostUnreachableError(f"SSH handshake with {where} failed: {exc or type(exc).__name__}")
+    if isinstance(exc, EOFError):
+        return ConnectionLostError(
+            f"{where} closed the connection during the SSH handshake", phase="handshake"
+        )
+    if isinstance(exc, paramiko.SSHException):
+        return HostUnreachableError(f"SSH handshake with {where} failed: {detail(exc)}")
     if isinstance(exc, OSError):
-        return HostUnreachableError(f"{where} is unreachable: {exc.strerror or exc}")
+        return HostUnreachableError(f"{where} is unreachable: {exc.strerror or detail(exc)}")
     return exc

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,12 +39,18 @@ def known_hosts_name(address: str, port: int) -> str:
     return address if port == 22 else f"[{address}]:{port}"
 
 
+_FILE_LOCK = threading.Lock()
+"""Serialises reading and appending known_hosts files: pool workers connect to many hosts at once, and
+several hosts may share one file (the default one); a read must never see half an appended line."""
+
+
 def load_pinned(client: paramiko.SSHClient, path: Path) -> None:
     """Load the pinned keys of `path` into the client (a missing file pins nothing)."""
-    if not path.exists():
-        return
     try:
-        client.load_host_keys(str(path))
+        with _FILE_LOCK:
+            if not path.exists():
+                return
+            client.load_host_keys(str(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise InventoryError(f"known_hosts file {path} cannot be read: {exc}") from exc
 
@@ -98,9 +105,10 @@ class PinningPolicy(paramiko.MissingHostKeyPolicy):
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = f"{hostname} {key.get_name()} {key.get_base64()}\n"
-        if self.path.exists() and not self.path.read_bytes().endswith(b"\n") and self.path.stat().st_size:
-            line = "\n" + line
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "a", encoding="ascii") as handle:
-            handle.write(line)
+        with _FILE_LOCK:
+            if self.path.exists() and not self.path.read_bytes().endswith(b"\n") and self.path.stat().st_size:
+                line = "\n" + line
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="ascii") as handle:
+                handle.write(line)
         self.trusted = seen

@@ -22,14 +22,25 @@ from types import TracebackType
 import paramiko
 
 from tools import settings
-from tools.errors import CommandFailedError, CommandRefusedError, CommandTimeoutError, HostUnreachableError
+from tools.errors import (
+    CommandFailedError,
+    CommandRefusedError,
+    CommandTimeoutError,
+    ConnectionLostError,
+    HostStalledError,
+    HostUnreachableError,
+    TransportError,
+)
 from tools.inventory import HostEntry, Inventory
 from tools.transport.allowlist import check_argv, is_allowlisted_program
 from tools.transport.base import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_S, CommandOutput
-from tools.transport.channel import read_channel
-from tools.transport.connect import Connection, KeyUnlock, open_connection
+from tools.transport.channel import read_channel, send_exec
+from tools.transport.connect import KeyUnlock
+from tools.transport.deadline import Deadline
+from tools.transport.handshake import detail
 from tools.transport.known_hosts import NewKeyTrust
 from tools.transport.outcome import finish
+from tools.transport.slot import ConnectionSlot
 
 TIMEOUT_EXITS = frozenset({124, 137})
 """Exit statuses of coreutils `timeout`: 124 after SIGTERM, 137 after the -k SIGKILL."""
@@ -50,7 +61,11 @@ def remote_command(argv: Sequence[str], timeout_s: float, memory_limit: int) -> 
 
 
 class SSHTransport:
-    """One inventory host reached over SSH; the connection is opened once and reused."""
+    """One inventory host reached over SSH; the connection is opened once (per thread race too) and reused.
+
+    Safe for concurrent use: calls from several threads share the connection (one channel each), and
+    threads that ask while it is being opened wait for that one attempt and share its result or error.
+    """
 
     def __init__(
         self,
@@ -61,20 +76,27 @@ class SSHTransport:
         unlock_key: KeyUnlock | None = None,
         pooled: bool = True,
         memory_limit: int | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self._name = name
         self._memory_limit = memory_limit
         self._pooled = pooled
         self._entry = entry
-        self._trust = trust_new_host_keys
-        self._unlock = unlock_key
-        self._lock = threading.Lock()
-        self._connection: Connection | None = None
+        self._cancel = cancel
+        self._slot = ConnectionSlot(
+            name, entry, trust_new_host_keys=trust_new_host_keys, unlock_key=unlock_key, cancel=cancel
+        )
         self._which: dict[str, bool] = {}
-        self.trusted_new_key: str | None = None
+
+    @property
+    def trusted_new_key(self) -> str | None:
         """Fingerprint of a host key this transport pinned because new keys were trusted."""
-        self.connections_opened = 0
+        return self._slot.trusted_new_key
+
+    @property
+    def connections_opened(self) -> int:
         """How many SSH connections this transport opened (1 unless one died and was reopened)."""
+        return self._slot.connections_opened
 
     @property
     def host(self) -> str:
@@ -84,72 +106,90 @@ class SSHTransport:
     @property
     def host_key_fingerprint(self) -> str | None:
         """SHA256 fingerprint of the host key verified on the current connection."""
-        return self._connection.fingerprint if self._connection else None
+        connection = self._slot.current
+        return connection.fingerprint if connection else None
 
     @property
     def ssh_connection(self) -> paramiko.Transport | None:
         """The paramiko transport in use (for diagnostics and tests of pooling)."""
-        return self._connection.client.get_transport() if self._connection else None
+        return self._slot.transport()
 
-    def connect(self) -> None:
-        """Open the connection if there is none or the pooled one died."""
-        with self._lock:
-            current = self._connection
-            live = current.client.get_transport() if current else None
-            if live is not None and live.is_active():
-                return
-            if current is not None:
-                current.client.close()
-                self._connection = None
-            connection = open_connection(
-                self._name, self._entry, trust_new_host_keys=self._trust, unlock_key=self._unlock
-            )
-            self._connection = connection
-            self.connections_opened += 1
-            if connection.trusted_new_key:
-                self.trusted_new_key = connection.trusted_new_key
+    def connect(self, deadline: Deadline | None = None) -> None:
+        """Open the connection if there is none or the pooled one died (at most one attempt at a time)."""
+        self._slot.connect(deadline)
 
     def _drop(self, dead: paramiko.Transport | None) -> None:
-        """Close the connection if it is still `dead` (another thread may have replaced it already)."""
-        with self._lock:
-            current = self._connection
-            if current is not None and current.client.get_transport() is dead:
-                current.client.close()
-                self._connection = None
+        self._slot.drop(dead)
 
-    def _start(self, command: bytes) -> paramiko.Channel | Exception:
-        """Open a session and start the command; a dead connection is dropped and its error returned."""
-        self.connect()
+    def _start(self, command: bytes, deadline: Deadline, what: str) -> paramiko.Channel | Exception:
+        """Open a session and start the command; a connection found dead before the exec was sent is dropped
+        and its error returned (the caller reconnects once); after that, a loss is ConnectionLostError."""
+        self.connect(deadline)
         transport = self.ssh_connection
         if transport is None:
             return HostUnreachableError(f"host {self._name}: the connection closed while opening")
         try:
-            channel = transport.open_session(timeout=self._entry.connect_timeout_s)
-            channel.exec_command(command)
-            # EOF on stdin at once, like the local transport's DEVNULL: nothing waits for input.
-            channel.shutdown_write()
+            channel = transport.open_session(timeout=max(deadline.remaining(), 0.001))
         except (paramiko.SSHException, EOFError, OSError) as exc:
-            if transport.is_active():
-                # The connection is fine but the host refused this session (sshd MaxSessions, ...).
-                raise HostUnreachableError(
-                    f"host {self._name} refused to open a session: {exc or type(exc).__name__}"
-                ) from exc
+            if not transport.is_active():
+                self._drop(transport)
+                return exc
+            if deadline.expired():
+                self._drop(transport)
+                raise HostStalledError(
+                    f"host {self._name} stopped answering: no channel opened for {what} within "
+                    f"{deadline.budget_s:g}s",
+                    phase="channel open",
+                ) from None
+            # The connection is fine but the host refused this session (sshd MaxSessions, ...).
+            raise HostUnreachableError(f"host {self._name} refused to open a session: {detail(exc)}") from exc
+        try:
+            started = send_exec(channel, command, deadline, f"host {self._name}: starting {what}")
+            if started:
+                # EOF on stdin at once, like the local transport's DEVNULL: nothing waits for input.
+                channel.shutdown_write()
+        except BaseException as exc:
+            channel.close()
+            if not transport.is_active() or not isinstance(exc, paramiko.SSHException | EOFError | OSError):
+                self._drop(transport)
+            if isinstance(exc, paramiko.SSHException | EOFError | OSError):
+                raise self._lost_or_refused(transport, exc, what, "exec") from None
+            raise
+        if not started:
+            channel.close()
             self._drop(transport)
-            return exc
+            raise HostStalledError(
+                f"host {self._name} stopped answering after the channel opened: {what} was not started "
+                f"within {deadline.budget_s:g}s",
+                phase="exec",
+            )
         return channel
 
-    def _exec(self, command: bytes) -> paramiko.Channel:
+    def _lost_or_refused(
+        self, transport: paramiko.Transport, exc: BaseException, what: str, phase: str
+    ) -> TransportError:
+        if transport.is_active():
+            return HostUnreachableError(f"host {self._name} refused to run {what}: {detail(exc)}")
+        return ConnectionLostError(
+            f"the connection to host {self._name} was lost while starting {what}: {detail(exc)}", phase=phase
+        )
+
+    def _exec(self, command: bytes, deadline: Deadline, what: str) -> paramiko.Channel:
         """Start the command, reconnecting once if the pooled connection turned out to be dead."""
-        first = self._start(command)
+        first = self._start(command, deadline, what)
         if isinstance(first, paramiko.Channel):
             return first
-        second = self._start(command)
+        second = self._start(command, deadline, what)
         if isinstance(second, paramiko.Channel):
             return second
         raise HostUnreachableError(
             f"host {self._name} ({self._entry.address}:{self._entry.port}) dropped the connection "
-            f"and a new one failed too: {second or type(second).__name__}"
+            f"and a new one failed too: {detail(second)}"
         ) from second
+
+    def _call_deadline(self, timeout_s: float) -> Deadline:
+        """One budget for a whole call: reconnect, channel open, exec, the command's run and its reads."""
+        return Deadline(timeout_s + CLIENT_SLACK_S + self._entry.connect_timeout_s, cancel=self._cancel)
 
     def run(
         self,
@@ -162,15 +202,30 @@ class SSHTransport:
         """Run argv on the host; raise CommandRefusedError, a TransportError or CommandFailedError."""
         checked = check_argv(argv)
         limit = self._memory_limit or settings.command_memory_bytes()
+        deadline = self._call_deadline(timeout_s)
+        channel = self._exec(remote_command(checked, timeout_s, limit), deadline, checked[0])
         started = time.monotonic()
-        channel = self._exec(remote_command(checked, timeout_s, limit))
         try:
+            reads = deadline.within(timeout_s + CLIENT_SLACK_S)
             out, err, truncated, status = read_channel(
-                channel, started + timeout_s + CLIENT_SLACK_S, max_bytes
+                channel, reads, max_bytes, f"{checked[0]} on {self._name}"
             )
-        finally:
+        except BaseException:
+            # Interrupted (Ctrl-C, cancel): the connection may hold half a reply; never reuse it.
             channel.close()
-        if status is None or (not truncated and status in TIMEOUT_EXITS):
+            self._drop(channel.get_transport())
+            raise
+        channel.close()
+        if status is None:
+            self._drop(channel.get_transport())
+            raise HostStalledError(
+                f"{checked[0]} on {self._name} did not finish within {timeout_s:g}s and the host sent "
+                f"nothing more for {CLIENT_SLACK_S:g}s after that: it stopped answering",
+                phase="output",
+            )
+        if status == -1 and not truncated:
+            self._lost_midway(channel, checked[0], len(out))
+        if not truncated and status in TIMEOUT_EXITS:
             raise CommandTimeoutError(
                 f"{checked[0]} on {self._name} did not finish within {timeout_s:g}s and was stopped"
             )
@@ -193,6 +248,21 @@ class SSHTransport:
             memory_limit=limit,
         )
 
+    def _lost_midway(self, channel: paramiko.Channel, program: str, got: int) -> None:
+        """The channel closed with no exit status: the connection dropped, or a signal killed the command."""
+        transport = channel.get_transport()
+        if transport.is_active():
+            raise CommandFailedError(
+                f"{program} on {self._name} ended without an exit status (killed by a signal on the host)",
+                exit_status=-1,
+            )
+        self._drop(transport)
+        raise ConnectionLostError(
+            f"the connection to host {self._name} was lost while {program} was running (after {got} bytes "
+            "of output): its result is unknown",
+            phase="output",
+        )
+
     def which(self, program: str) -> bool:
         """Whether an allowlisted program is on the host's PATH (a fixed `command -v` probe, cached)."""
         if not is_allowlisted_program(program):
@@ -200,15 +270,20 @@ class SSHTransport:
         if program not in self._which:
             # Only allowlist names (fixed words from our own table) ever reach this probe.
             probe = f"command -v {shlex.quote(program)} >/dev/null 2>&1".encode("ascii")
-            channel = self._exec(probe)
+            deadline = self._call_deadline(self._entry.connect_timeout_s)
+            what = f"the probe for {program}"
+            channel = self._exec(probe, deadline, what)
             try:
-                _, _, _, status = read_channel(
-                    channel, time.monotonic() + self._entry.connect_timeout_s, 4096
-                )
+                _, _, _, status = read_channel(channel, deadline, 4096, f"{what} on {self._name}")
             finally:
                 channel.close()
             if status is None:
-                raise CommandTimeoutError(f"probing for {program} on {self._name} timed out")
+                self._drop(channel.get_transport())
+                raise HostStalledError(
+                    f"probing for {program} on {self._name}: the host stopped answering", phase="output"
+                )
+            if status == -1:
+                self._lost_midway(channel, what, 0)
             self._which[program] = status == 0
         return self._which[program]
 
@@ -219,10 +294,7 @@ class SSHTransport:
 
     def disconnect(self) -> None:
         """Close the SSH connection (the pool calls this)."""
-        with self._lock:
-            if self._connection is not None:
-                self._connection.client.close()
-                self._connection = None
+        self._slot.close()
 
 
 class SSHPool:
@@ -240,20 +312,41 @@ class SSHPool:
         self._unlock = unlock_key
         self._lock = threading.Lock()
         self._transports: dict[str, SSHTransport] = {}
+        self._cancel = threading.Event()
 
     def transport(self, host_name: str) -> SSHTransport:
-        """The pooled transport of a host, connected (host key verified, credentials accepted)."""
+        """The pooled transport of a host, connected (host key verified, credentials accepted).
+
+        Safe from many threads at once: one transport and one connection per host, opened once even when
+        several threads ask for the same host together (they share the attempt and its error). The
+        host-key and passphrase callbacks may then be called from the asking thread, whichever it is.
+        """
         entry = self._inventory.host(host_name)
         with self._lock:
             transport = self._transports.get(host_name)
             if transport is None:
                 transport = SSHTransport(
-                    host_name, entry, trust_new_host_keys=self._trust, unlock_key=self._unlock
+                    host_name,
+                    entry,
+                    trust_new_host_keys=self._trust,
+                    unlock_key=self._unlock,
+                    cancel=self._cancel,
                 )
                 self._transports[host_name] = transport
         # Connect outside the pool lock: one slow host must not hold up the others.
         transport.connect()
         return transport
+
+    def cancel(self) -> None:
+        """Stop every call in flight (from any thread): each raises CallCancelledError within a slice.
+
+        Later calls through this pool are cancelled too; connections are closed.
+        """
+        self._cancel.set()
+        with self._lock:
+            transports = list(self._transports.values())
+        for transport in transports:
+            transport.disconnect()
 
     def trusted_new_keys(self) -> dict[str, str]:
         """Host name to fingerprint of every host key pinned during this pool's life (to report)."""

@@ -1,0 +1,72 @@
+"""SSHPool from worker threads: one connection per host, opened once even when threads ask together."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sandbox.sshd import SshdProcess
+from tests.support.faultproxy import FaultProxy
+from tests.transport.fault_helpers import load_proxy_inventory
+from tools.errors import HostUnreachableError
+from tools.transport.ssh import SSHPool, SSHTransport
+
+pytestmark = pytest.mark.sshd
+
+
+def _together(count: int, call: object) -> list[object]:
+    """Run `call()` in `count` threads released at the same instant; each one's result or exception."""
+    assert callable(call)
+    barrier = threading.Barrier(count)
+    results: list[object] = [None] * count
+
+    def worker(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = call()
+        except Exception as exc:
+            results[index] = exc
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+def test_threads_asking_for_one_live_host_share_one_connection(
+    tmp_path: Path, shared_sshd: SshdProcess
+) -> None:
+    with FaultProxy("forward", shared_sshd.port) as proxy:
+        inventory = load_proxy_inventory(tmp_path, shared_sshd, proxy)
+        with SSHPool(inventory) as pool:
+            got = _together(8, lambda: pool.transport("box"))
+            assert all(isinstance(t, SSHTransport) for t in got)
+            assert len({id(t) for t in got}) == 1
+            transport = got[0]
+            assert isinstance(transport, SSHTransport)
+            outputs = _together(8, lambda: transport.run(["id", "-u"]).stdout)
+            assert outputs == [b"0\n"] * 8
+            assert transport.connections_opened == 1
+        assert proxy.accepted == 1
+
+
+def test_threads_asking_for_one_dead_host_wait_for_one_attempt(
+    tmp_path: Path, shared_sshd: SshdProcess
+) -> None:
+    # A host that accepts TCP and never answers: each attempt costs the whole connect budget (1 s).
+    with FaultProxy("blackhole") as proxy:
+        inventory = load_proxy_inventory(tmp_path, shared_sshd, proxy, connect_timeout_s=1)
+        with SSHPool(inventory) as pool:
+            started = time.monotonic()
+            errors = _together(4, lambda: pool.transport("box"))
+            elapsed = time.monotonic() - started
+        assert all(isinstance(e, HostUnreachableError) for e in errors), errors
+        assert all("box" in str(e) for e in errors)
+        assert proxy.accepted == 1, "the threads waiting for the attempt in flight must not open their own"
+        assert elapsed < 1 + 5
