@@ -60,6 +60,15 @@ class Notified(Protocol):
         ...
 
 
+@runtime_checkable
+class ProgressLineShown(Protocol):
+    """An approver that shows one transient line of work in progress (the model's tokens and tokens/s)."""
+
+    def progress_line(self, text: str | None) -> None:
+        """Show `text` in place of the previous progress line; None: the work ended, clear the line."""
+        ...
+
+
 @dataclass(frozen=True)
 class Progress:
     """What a node changed in the case's state: each list in full, None when the node left it alone."""

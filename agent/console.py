@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
+import shutil
 import sys
+import time
 from pathlib import Path
 from typing import TextIO
 
@@ -18,6 +21,9 @@ from agent.approval import (
     printable,
 )
 from tools.transport.known_hosts import NewHostKey
+
+PROGRESS_EVERY_S = 5.0
+"""Least seconds between two progress lines when the output is not a terminal (a log keeps each line)."""
 
 PIN_PREFIX_LENGTH = 8
 """How many fingerprint characters (after `SHA256:`) the console asks for before it pins a host key."""
@@ -34,10 +40,38 @@ class ConsoleApprover:
     def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
         self.stdin = stdin or sys.stdin
         self.out = stdout or sys.stderr
+        self._transient = 0  # length of the progress line drawn in place (0: none)
+        self._last_progress = -math.inf  # when the last progress line was written (not a terminal)
 
     def _write(self, text: str) -> None:
         # Every line may carry attacker-chosen text (items, args, rationale, remote errors).
+        self._clear_progress()
         self.out.write("\n".join(printable(line) for line in text.split("\n")))
+
+    def _clear_progress(self) -> None:
+        if self._transient:
+            self.out.write("\r" + " " * self._transient + "\r")
+            self._transient = 0
+
+    def progress_line(self, text: str | None) -> None:
+        """The model's progress: redrawn in place with `\\r` on a terminal; else a line every few seconds."""
+        if text is None:
+            self._clear_progress()
+            self.out.flush()
+            return
+        line = f"   … {printable(text)}"
+        if self.out.isatty():
+            width = shutil.get_terminal_size().columns - 1
+            line = line[:width]
+            self.out.write("\r" + line + " " * max(0, self._transient - len(line)))
+            self._transient = len(line)
+        else:
+            now = time.monotonic()
+            if now - self._last_progress < PROGRESS_EVERY_S:
+                return
+            self._last_progress = now
+            self.out.write(line + "\n")
+        self.out.flush()
 
     def show(self, request: ApprovalRequest) -> None:
         """Print the proposal: step, tool, hosts, items, args, rationale."""

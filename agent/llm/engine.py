@@ -21,11 +21,12 @@ import torch
 import xgrammar as xgr
 from transformers import DynamicCache, StaticCache
 
+from agent.llm.budget import Deadline
 from agent.llm.errors import ModelOutputError, ModelRequestError
 
 log = logging.getLogger("sleuth.llm")
 
-FinishReason = Literal["stop", "length"]
+FinishReason = Literal["stop", "length", "deadline"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Generation:
     token_ids: list[int]
     """New tokens, the final stop token excluded."""
     finish: FinishReason
-    """`stop` (EOS; the grammar was complete) or `length` (max_new_tokens reached)."""
+    """`stop` (EOS; the grammar was complete), `length` (max_new_tokens reached), `deadline` (out of time)."""
     prompt_tokens: int
     """Prompt length in tokens."""
     reused_tokens: int
@@ -204,8 +205,14 @@ class DecodeEngine:
         max_new_tokens: int,
         temperature: float = 0.0,
         seed: int | None = None,
+        deadline: Deadline | None = None,
+        on_token: Callable[[int], None] | None = None,
     ) -> Generation:
-        """Generate after `prompt`: under `grammar` when given (stops when it is complete), greedy at T=0."""
+        """Generate after `prompt`: under `grammar` when given (stops when it is complete), greedy at T=0.
+
+        `deadline`: stop after the token during which it passed (finish `deadline`; the prefill is one
+        forward pass and cannot be cut). `on_token(n)`: called after each new token with the count so far.
+        """
         if not prompt:
             raise ModelRequestError("empty prompt")
         if max_new_tokens < 1:
@@ -216,7 +223,9 @@ class DecodeEngine:
                 f"{self.options.max_context} tokens"
             )
         with self._lock, torch.inference_mode():
-            return self._generate(list(prompt), grammar, max_new_tokens, temperature, seed)
+            return self._generate(
+                list(prompt), grammar, max_new_tokens, temperature, seed, deadline, on_token
+            )
 
     def _generate(
         self,
@@ -225,6 +234,8 @@ class DecodeEngine:
         max_new_tokens: int,
         temperature: float,
         seed: int | None,
+        deadline: Deadline | None,
+        on_token: Callable[[int], None] | None,
     ) -> Generation:
         self._ensure_step()
         picker = _TokenPicker(self, grammar, temperature, seed)
@@ -242,7 +253,12 @@ class DecodeEngine:
                 finish = "stop"
                 break
             out.append(token)
+            if on_token is not None:
+                on_token(len(out))
             if len(out) >= max_new_tokens:
+                break
+            if deadline is not None and deadline.expired:
+                finish = "deadline"
                 break
             logits = self._forward([token])  # queued on the device; the mask below overlaps it
             steps += 1

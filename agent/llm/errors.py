@@ -25,3 +25,7 @@ class ModelOutputError(ModelError):
 
 class ModelRequestError(ModelError):
     """The request itself is invalid (bad response_format, bad schema, bad option)."""
+
+
+class ModelDeadlineError(ModelUnavailableError):
+    """A model call did not finish within its overall deadline (no retry can fit in what is left)."""

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from agent.llm.errors import ModelRequestError
 
 CALL_OPTIONS = frozenset({"response_format", "max_new_tokens", "temperature", "seed"})
-"""The call options both backends accept; any other is refused, never silently ignored."""
+"""The call options both backends accept; any other is refused, never silently ignored. (`deadline` and
+`on_progress` are accepted too: the backends take them out first, `agent.llm.budget`.)"""
 
 
 class JsonSchemaSpec(BaseModel):

@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field, PrivateAttr
 
+from agent.llm.budget import DEFAULT_DEADLINE_S, ProgressMeter, call_deadline, progress_callback
 from agent.llm.errors import ModelRequestError
 from agent.llm.formats import parse_call_options
 from agent.llm.messages import to_turns
@@ -34,6 +35,9 @@ class LocalChatModel(BaseChatModel):
     """Upper bound on new tokens per call (a call may lower it)."""
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     """0 = greedy (reproducible); above 0 samples."""
+    timeout_s: float = Field(default=DEFAULT_DEADLINE_S, gt=0, le=3600)
+    """Overall seconds one call's generation may take; it stops at the deadline (ModelDeadlineError). A
+    caller's `deadline=` (a proposal's, across its retries) applies when it passes sooner."""
     _runtime: LocalRuntime | None = PrivateAttr(default=None)
 
     @property
@@ -58,18 +62,23 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        fmt = parse_call_options(kwargs)
-        max_new = int(kwargs.get("max_new_tokens", self.max_new_tokens))
+        options: dict[str, Any] = dict(kwargs)
+        deadline = call_deadline(options, self.timeout_s)
+        meter = ProgressMeter(progress_callback(options))
+        fmt = parse_call_options(options)
+        max_new = int(options.get("max_new_tokens", self.max_new_tokens))
         if not 1 <= max_new <= self.max_new_tokens:
             raise ModelRequestError(f"max_new_tokens must be in 1..{self.max_new_tokens}, got {max_new}")
-        seed = kwargs.get("seed")
+        seed = options.get("seed")
         completion = self.runtime.complete(
             to_turns(messages),
             response_format=fmt,
             max_new_tokens=max_new,
-            temperature=float(kwargs.get("temperature", self.temperature)),
+            temperature=float(options.get("temperature", self.temperature)),
             seed=None if seed is None else int(seed),
             stop=stop,
+            deadline=deadline,
+            meter=meter,
         )
         gen = completion.generation
         message = AIMessage(

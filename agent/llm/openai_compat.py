@@ -1,7 +1,8 @@
 """The OpenAI-compatible backend: vLLM, llama.cpp server, Ollama, `transformers serve` over plain HTTP.
 
 The JSON-schema `response_format` is passed through, so the server constrains the output; the answer is
-still checked to be JSON here (and validated by the caller).
+still checked to be JSON here (and validated by the caller). Every call has one overall deadline and reports
+its progress (`agent.llm.exchange`).
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ import json
 import os
 from typing import Any
 
-import httpx
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
-from agent.llm.errors import ModelOutputError, ModelRequestError, ModelUnavailableError
+from agent.llm.budget import DEFAULT_DEADLINE_S, Deadline, ProgressMeter, call_deadline, progress_callback
+from agent.llm.errors import ModelOutputError, ModelRequestError
+from agent.llm.exchange import post_chat
 from agent.llm.formats import parse_call_options
 from agent.llm.messages import ChatTurn, to_turns
 
@@ -46,8 +48,12 @@ class OpenAICompatChatModel(BaseChatModel):
     """The `model` field sent to the server."""
     api_key_env: str | None = None
     """Name of the environment variable holding the API key (the key itself is never stored or logged)."""
-    timeout_s: float = Field(default=120.0, gt=0, le=3600)
-    """Seconds to wait for an answer (connecting gives up after 10 s)."""
+    timeout_s: float = Field(default=DEFAULT_DEADLINE_S, gt=0, le=3600)
+    """Overall seconds one call may take: connecting, waiting and reading together (connecting gives up after
+    10 s). A caller's `deadline=` (a proposal's, across its retries) applies when it passes sooner."""
+    stream_answer: bool = True
+    """Ask for the answer as server-sent events (`stream: true`), to show tokens as they come; a server that
+    answers in one JSON body anyway is read the same way."""
     max_new_tokens: int = Field(default=512, ge=1, le=32768)
     """`max_tokens` per call."""
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
@@ -73,22 +79,26 @@ class OpenAICompatChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        fmt = parse_call_options(kwargs)
+        options: dict[str, Any] = dict(kwargs)
+        deadline = call_deadline(options, self.timeout_s) or Deadline(self.timeout_s)
+        meter = ProgressMeter(progress_callback(options))
+        fmt = parse_call_options(options)
         payload: dict[str, object] = {
             "model": self.model_name,
             "messages": [_wire_turn(t) for t in to_turns(messages)],
-            "max_tokens": int(kwargs.get("max_new_tokens", self.max_new_tokens)),
-            "temperature": float(kwargs.get("temperature", self.temperature)),
-            "stream": False,
+            "max_tokens": int(options.get("max_new_tokens", self.max_new_tokens)),
+            "temperature": float(options.get("temperature", self.temperature)),
+            "stream": self.stream_answer,
         }
-        if kwargs.get("seed") is not None:
-            payload["seed"] = int(kwargs["seed"])
+        if options.get("seed") is not None:
+            payload["seed"] = int(options["seed"])
         if stop:
             payload["stop"] = stop
         if fmt is not None:
             payload["response_format"] = fmt.to_openai()
-        body = self._post(payload)
-        content, finish = _read_choice(body)
+        url = chat_completions_url(self.base_url)
+        reply = post_chat(url, payload, self._headers(), deadline, meter)
+        content, finish = reply.content, reply.finish
         if fmt is not None:
             if finish == "length":
                 raise ModelOutputError("the server cut the JSON answer off at max_tokens")
@@ -103,40 +113,3 @@ class OpenAICompatChatModel(BaseChatModel):
             content=content, response_metadata={"model_name": self.model_name, "finish_reason": finish}
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
-
-    def _post(self, payload: dict[str, object]) -> object:
-        url = chat_completions_url(self.base_url)
-        timeout = httpx.Timeout(self.timeout_s, connect=min(10.0, self.timeout_s))
-        try:
-            response = httpx.post(url, json=payload, headers=self._headers(), timeout=timeout)
-        except httpx.TimeoutException:
-            raise ModelUnavailableError(
-                f"the model server at {url} did not answer within {self.timeout_s:g} s"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise ModelUnavailableError(f"cannot reach the model server at {url}: {exc}") from None
-        if response.status_code >= 400:
-            raise ModelUnavailableError(
-                f"the model server at {url} answered HTTP {response.status_code}: {response.text[:300]}"
-            )
-        try:
-            return response.json()
-        except ValueError:
-            raise ModelOutputError(
-                f"the model server at {url} sent a non-JSON reply: {response.text[:200]!r}"
-            ) from None
-
-
-def _read_choice(body: object) -> tuple[str, str]:
-    """(content, finish_reason) of the first choice of a chat-completions reply."""
-    try:
-        choice = body["choices"][0]  # type: ignore[index]
-        content = choice["message"]["content"]
-        finish = str(choice.get("finish_reason") or "stop")
-    except (KeyError, IndexError, TypeError, AttributeError):
-        raise ModelOutputError(
-            f"the server's reply has no choices[0].message.content: {str(body)[:200]}"
-        ) from None
-    if not isinstance(content, str):
-        raise ModelOutputError("the server's reply has no text content")
-    return content, finish

@@ -13,9 +13,10 @@ import torch
 import xgrammar as xgr
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from agent.llm.budget import Deadline, ProgressMeter
 from agent.llm.device import describe_accelerator, pick_device, pick_dtype
 from agent.llm.engine import DecodeEngine, EngineOptions, FinishReason, Generation
-from agent.llm.errors import ModelLoadError, ModelOutputError, ModelRequestError
+from agent.llm.errors import ModelDeadlineError, ModelLoadError, ModelOutputError, ModelRequestError
 from agent.llm.formats import JsonSchemaFormat
 from agent.llm.grammars import GrammarCache
 from agent.llm.info import CPU_WARNING, WEIGHTS_MODES, ModelInfo, WeightsMode
@@ -82,8 +83,13 @@ class LocalRuntime:
         temperature: float = 0.0,
         seed: int | None = None,
         stop: Sequence[str] | None = None,
+        deadline: Deadline | None = None,
+        meter: ProgressMeter | None = None,
     ) -> Completion:
-        """Answer the conversation; under a JSON-schema grammar when `response_format` is given."""
+        """Answer the conversation; under a JSON-schema grammar when `response_format` is given.
+
+        Generation stops when `deadline` passes (ModelDeadlineError); `meter` hears the token count.
+        """
         grammar = None if response_format is None else self.grammars.json_schema(response_format.schema_text)
         generation = self.engine.generate(
             self.render(turns),
@@ -91,7 +97,16 @@ class LocalRuntime:
             max_new_tokens=max_new_tokens,
             temperature=temperature,
             seed=seed,
+            deadline=deadline,
+            on_token=None if meter is None else meter.update,
         )
+        if meter is not None:
+            meter.update(len(generation.token_ids), force=True)
+        if generation.finish == "deadline" and deadline is not None:
+            raise ModelDeadlineError(
+                f"the local model {self.name} did not finish its answer within {deadline.seconds:g} s "
+                f"({len(generation.token_ids)} tokens generated)"
+            )
         text = self.tokenizer.decode(generation.token_ids, skip_special_tokens=False)
         if response_format is None:
             for marker in stop or ():

@@ -16,7 +16,7 @@ from agent.context import RunContext
 from agent.executor import load_result
 from agent.journal import FindingRecorded, Refusal
 from agent.nodes.common import Update, current_step, step_view
-from agent.proposers.base import ModelOutputError
+from agent.proposers.base import CallBudget, ModelOutputError
 from agent.state import CaseState, Execution, Finding, Proposal
 from playbooks.extract import extract_findings
 from tools.base import Row
@@ -131,13 +131,16 @@ def _model_analysis(
         view = step_view(state, ctx, {}, feedback=None)
         view = view.model_copy(update={"evidence": tuple(e for e in view.evidence if e.sha256 in runs)})
         try:
-            answer, raw = ctx.analyst.analyse(view)
+            answer, raw = ctx.analyst.analyse(view, CallBudget(on_progress=ctx.events.model_progress))
         except ModelOutputError as exc:
+            ctx.events.progress(None)
             ctx.journal.record(
                 Refusal(reason=f"analysis refused: {exc}", raw=exc.raw, attempt_id=f"{proposal.id}/analysis"),
                 actor="model",
             )
+            ctx.events.notify(f"model analysis unavailable: {exc}", error=True)
             return
+        ctx.events.progress(None)
         ctx.journal.record(
             Analysis(
                 proposal_id=proposal.id,

@@ -12,8 +12,9 @@ from pydantic import JsonValue
 from agent.context import RunContext
 from agent.journal import Proposal as ProposalEntry
 from agent.journal import Refusal
+from agent.llm.budget import Deadline
 from agent.nodes.common import Update, bound_inputs, current_step, findings_by_name, step_view
-from agent.proposers.base import Call, Done, ModelOutputError
+from agent.proposers.base import Call, CallBudget, Done, ModelOutputError
 from agent.proposers.guided import GuidedProposer
 from agent.state import CaseState, Proposal, ProposalSource
 from playbooks.allowance import check_proposer_call
@@ -77,6 +78,17 @@ def _refusal_detail(
     except ProposalRejectedError as exc:
         return tool, str(exc)
     return tool, None
+
+
+def _refused_reason(tries: int, feedback: str | None) -> str:
+    """Why the model's answers led to the fallback, when no deadline stopped it."""
+    last = f" (last: {feedback[:300]})" if feedback else ""
+    return f"the model's answer was refused {tries} time{'s' if tries != 1 else ''}{last}"
+
+
+def fallback_rationale(reason: str, playbook_rationale: str) -> str:
+    """The rationale of a fallback proposal: why the model's proposal is missing, then the playbook's own."""
+    return f"model unavailable: {reason}; proposing the playbook's own call ({playbook_rationale})"
 
 
 def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
@@ -144,12 +156,18 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
     answer: Call | Done | None = None
     source: ProposalSource = "model" if ctx.proposer.name != "guided" else "playbook"
     feedback: str | None = None
-    # The playbook's own proposal is deterministic: one try; a model gets a bounded number of retries.
+    stopped: str | None = None  # why the model was not asked again (its deadline passed)
+    # The playbook's own proposal is deterministic: one try; a model gets a bounded number of retries, all
+    # within one deadline: a server that never answers costs the proposal its deadline once, not per try.
     attempts = 1 if ctx.proposer.name == GuidedProposer.name else ctx.settings.max_refusals
+    deadline = Deadline(ctx.proposer.deadline_s) if ctx.proposer.deadline_s is not None else None
+    budget = CallBudget(deadline=deadline, on_progress=ctx.events.model_progress)
+    tries = 0
     for attempt in range(1, attempts + 1):
         view = step_view(state, ctx, dict(default_args), feedback=feedback)
+        tries = attempt
         try:
-            answer = ctx.proposer.propose(view)
+            answer = ctx.proposer.propose(view, budget)
             if isinstance(answer, Call):
                 if checked_items is not None:  # a fan-out's args come from the playbook, per item
                     answer = answer.model_copy(update={"tool": step.tool, "args": dict(default_args)})
@@ -178,13 +196,23 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                 actor=ctx.proposer.name if ctx.proposer.name == "model" else "playbook",
             )
             answer = None
+            if isinstance(exc, ModelOutputError) and exc.final:
+                stopped = str(exc)
+                break
+            if deadline is not None and deadline.expired:
+                stopped = f"no acceptable answer within the {deadline.seconds:g} s deadline ({attempt} tries)"
+                break
+    ctx.events.progress(None)
     if answer is None and ctx.proposer.name != GuidedProposer.name:
+        reason = stopped or _refused_reason(tries, feedback)
         answer = GuidedProposer().propose(step_view(state, ctx, dict(default_args), feedback=None))
         source = "fallback"
         if isinstance(answer, Call):
+            ctx.events.notify(f"model unavailable: {reason}; proposing the playbook's own call", error=True)
             try:
                 answer = answer.model_copy(
                     update={
+                        "rationale": fallback_rationale(reason, answer.rationale),
                         "args": _validated(
                             step,
                             step.tool,
@@ -193,7 +221,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                             window,
                             default_args,
                             followup=state.own_call_done,
-                        )
+                        ),
                     }
                 )
             except ProposalRejectedError as exc:
@@ -202,6 +230,8 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                     actor="playbook",
                 )
                 answer = None
+        else:
+            ctx.events.notify(f"model unavailable: {reason}; no follow-up proposed", error=True)
     if answer is None:  # nothing valid to propose: the step fails, recorded; the case goes on
         return {"proposal": None, "own_call_done": True, "step_status": "failed"}
     if isinstance(answer, Done):

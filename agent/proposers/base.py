@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
 from agent.analysis import AnalysisAnswer
+from agent.llm.budget import Deadline, ProgressCallback
 from playbooks.schema import Step
 
 
@@ -72,17 +74,31 @@ class Done(BaseModel):
 
 
 class ModelOutputError(Exception):
-    """The model's output was not a valid proposal (garbage, wrong shape); `raw` holds it, bounded."""
+    """The model's output was not a valid proposal (garbage, wrong shape); `raw` holds it, bounded.
 
-    def __init__(self, message: str, *, raw: str = "") -> None:
+    `final`: asking again cannot help now (the proposal's deadline passed), so no retry is made.
+    """
+
+    def __init__(self, message: str, *, raw: str = "", final: bool = False) -> None:
         super().__init__(message)
         self.raw = raw[:2000]
+        self.final = final
+
+
+@dataclass(frozen=True)
+class CallBudget:
+    """How long one proposal's model calls may take together, and who hears their progress."""
+
+    deadline: Deadline | None = None
+    """Every try of the proposal together ends by this (None: each backend call's own limit only)."""
+    on_progress: ProgressCallback | None = None
+    """Hears tokens so far and tokens/s while the model works (from the calling thread)."""
 
 
 class Analyst(Protocol):
     """Reads one proposal's evidence and reports a verdict and findings (model mode only)."""
 
-    def analyse(self, view: StepView) -> tuple[AnalysisAnswer, str]:
+    def analyse(self, view: StepView, budget: CallBudget | None = None) -> tuple[AnalysisAnswer, str]:
         """The parsed analysis and the raw answer; raises ModelOutputError on garbage."""
         ...
 
@@ -91,7 +107,9 @@ class Proposer(Protocol):
     """Proposes the next call of a step."""
 
     name: str
+    deadline_s: float | None
+    """Seconds one proposal may take with all its tries (None: it asks no model, so it takes no time)."""
 
-    def propose(self, view: StepView) -> Call | Done:
+    def propose(self, view: StepView, budget: CallBudget | None = None) -> Call | Done:
         """One call inside the step's allowance, or Done; may raise ModelOutputError."""
         ...

@@ -11,9 +11,10 @@ from pydantic import BaseModel, ValidationError
 
 from agent.actions import DoneAnswer, answer_adapter
 from agent.analysis import AnalysisAnswer, analysis_adapter, parse_analysis
-from agent.llm.errors import ModelError
+from agent.llm.budget import DEFAULT_DEADLINE_S
+from agent.llm.errors import ModelDeadlineError, ModelError
 from agent.prompts import analysis_message, messages_for, system_prompt
-from agent.proposers.base import Call, Done, ModelOutputError, StepView
+from agent.proposers.base import Call, CallBudget, Done, ModelOutputError, StepView
 from playbooks.catalogue import Catalogue
 from playbooks.schema import Playbook
 
@@ -24,19 +25,33 @@ class ChatProposer:
     name = "model"
 
     def __init__(
-        self, model: BaseChatModel, playbook: Playbook, catalogue: Catalogue, *, evidence_chars: int = 6000
+        self,
+        model: BaseChatModel,
+        playbook: Playbook,
+        catalogue: Catalogue,
+        *,
+        evidence_chars: int = 6000,
+        deadline_s: float | None = None,
     ) -> None:
+        """`deadline_s`: seconds one proposal may take with every try; default the backend's own call limit
+        (`timeout_s`, 120 s unless configured), so its retries share one budget instead of one each."""
         self.model = model
         self.playbook = playbook
         self.catalogue = catalogue
         self.evidence_chars = evidence_chars
+        own = getattr(model, "timeout_s", None)
+        self.deadline_s: float | None = (
+            deadline_s
+            if deadline_s is not None
+            else (float(own) if isinstance(own, int | float) else DEFAULT_DEADLINE_S)
+        )
 
-    def propose(self, view: StepView) -> Call | Done:
+    def propose(self, view: StepView, budget: CallBudget | None = None) -> Call | Done:
         """Invoke the model with the allowed-answer schema; parse and validate what it says."""
         adapter = answer_adapter(view, self.catalogue)
         schema = adapter.json_schema()
         messages = messages_for(self.playbook, view, evidence_chars=self.evidence_chars)
-        raw = self._ask(messages, "answer", schema)
+        raw = self._ask(messages, "answer", schema, budget)
         try:
             parsed = adapter.validate_json(raw)
         except ValidationError as exc:
@@ -52,7 +67,7 @@ class ChatProposer:
         args = args_model.model_dump(mode="json", exclude_unset=True)  # only what the model said
         return Call(tool=data["tool"], args=args, rationale=data["rationale"], cites=tuple(data["cites"]))
 
-    def analyse(self, view: StepView) -> tuple[AnalysisAnswer, str]:
+    def analyse(self, view: StepView, budget: CallBudget | None = None) -> tuple[AnalysisAnswer, str]:
         """The model's verdict and findings on the evidence in `view`; raises ModelOutputError on garbage."""
         shas = [ex.sha256 for ex in view.evidence]
         schema = analysis_adapter(shas).json_schema()
@@ -60,7 +75,7 @@ class ChatProposer:
             SystemMessage(system_prompt(self.playbook)),
             HumanMessage(analysis_message(view, evidence_chars=self.evidence_chars)),
         ]
-        raw = self._ask(messages, "analysis", schema)
+        raw = self._ask(messages, "analysis", schema, budget)
         try:
             return parse_analysis(raw, shas), raw
         except ValidationError as exc:
@@ -68,14 +83,32 @@ class ChatProposer:
                 f"model analysis does not fit its schema ({_first_error(exc, 'analysis')})", raw=raw
             ) from exc
 
-    def _ask(self, messages: list[BaseMessage], name: str, schema: dict[str, Any]) -> str:
-        """The model's raw answer under the named JSON Schema; a backend failure is refused like garbage."""
+    def _ask(
+        self, messages: list[BaseMessage], name: str, schema: dict[str, Any], budget: CallBudget | None
+    ) -> str:
+        """The model's raw answer under the named JSON Schema; a backend failure is refused like garbage.
+
+        Past the budget's deadline the refusal is final: no try is left for the caller to make.
+        """
         response_format = {
             "type": "json_schema",
             "json_schema": {"name": name, "schema": schema, "strict": True},
         }
+        budget = budget or CallBudget()
+        if budget.deadline is not None and budget.deadline.expired:
+            raise ModelOutputError(
+                f"the model was not asked: the {budget.deadline.seconds:g} s deadline had passed", final=True
+            )
         try:
-            reply = self.model.invoke(messages, response_format=response_format)
+            reply = self.model.invoke(
+                messages,
+                response_format=response_format,
+                deadline=budget.deadline,
+                on_progress=budget.on_progress,
+            )
+        except ModelDeadlineError as exc:  # final unless the call's own limit ended it with budget to spare
+            final = budget.deadline is None or budget.deadline.expired
+            raise ModelOutputError(str(exc), final=final) from exc
         except ModelError as exc:  # unreachable server, answer cut off: the caller treats it as garbage
             raise ModelOutputError(f"the model backend failed: {exc}") from exc
         return reply.content if isinstance(reply.content, str) else json.dumps(reply.content)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from agent.proposers.base import Call, Done, StepView
+from agent.proposers.base import Call, CallBudget, Done, StepView
 
 
 class GuidedProposer:
     """The playbook drives: one call per step, no follow-ups."""
 
     name = "guided"
+    deadline_s: float | None = None
 
-    def propose(self, view: StepView) -> Call | Done:
+    def propose(self, view: StepView, budget: CallBudget | None = None) -> Call | Done:
         """The step's own call the first time, then Done."""
         if view.own_call_done:
             return Done(rationale="guided mode runs no follow-ups")

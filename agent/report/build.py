@@ -63,6 +63,7 @@ def _step_records(entries: Sequence[LedgerEntry], state: CaseState) -> list[Step
                 decision_seq=dec[1] if dec else None,
                 runs=[e for e in state.executions if e.proposal_id == pid],
                 analysis=analyses.get(pid),
+                fallback_reason=p.rationale if p.source == "fallback" else None,
             )
         )
     return records

@@ -148,6 +148,18 @@ def _record(report: Report) -> list[str]:
     return out
 
 
+def _fallbacks(report: Report) -> list[str]:
+    """Which proposals the playbook made in the model's place, and why (none: no section)."""
+    fell = [s for s in report.steps if s.fallback_reason]
+    if not fell:
+        return []
+    out = ["## Proposals the model did not make", ""]
+    for s in fell:
+        why = text(s.fallback_reason or "", 400)
+        out.append(f"- **{text(s.step_id)}** {code(s.proposal_id)} (ledger #{s.proposal_seq}): {why}")
+    return [*out, ""]
+
+
 def render_markdown(report: Report) -> str:
     """report.md: verdict, key facts, needs review, coverage; then timeline, findings, ATT&CK, steps, keys."""
     out = [
@@ -162,6 +174,7 @@ def render_markdown(report: Report) -> str:
     out += _key_facts(report)
     review = needs_review(report.verdict, report.coverage) if report.verdict else []
     out += ["## Needs review", ""] + ([f"- {text(r)}" for r in review] or ["- nothing"]) + [""]
+    out += _fallbacks(report)
     out += ["## Coverage", ""] + ([_coverage_line(c) for c in report.coverage] or ["- no coverage recorded"])
     out += ["", *_record(report)]
     # Values come from hosts under investigation: no control or bidi characters reach a viewer.

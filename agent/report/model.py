@@ -48,6 +48,8 @@ class StepRecord(_Record):
     """Every run of the proposal, failed ones included."""
     analysis: str | None = None
     """The model's verdict on this proposal's evidence (untrusted model text), when one was made."""
+    fallback_reason: str | None = None
+    """For a fallback proposal: why the model's proposal is missing (deadline passed, answers refused)."""
 
 
 class TimelineEvent(_Record):

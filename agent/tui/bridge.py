@@ -71,6 +71,14 @@ class RunReported(Message):
         self.error = error
 
 
+class ModelProgressed(Message):
+    """The model's progress while it works (tokens so far, tokens/s); None: it stopped."""
+
+    def __init__(self, text: str | None) -> None:
+        super().__init__()
+        self.text = text
+
+
 class Progressed(Message):
     """The case's steps, findings or runs changed."""
 
@@ -80,7 +88,7 @@ class Progressed(Message):
 
 
 class TuiApprover:
-    """The runner's approver (also Notified, ProgressShown, HostKeyConfirmer), answered in the TUI."""
+    """The runner's approver (also Notified, ProgressShown, ProgressLineShown, HostKeyConfirmer): the TUI."""
 
     def __init__(self, target: MessagePump) -> None:
         self.target = target
@@ -131,6 +139,10 @@ class TuiApprover:
     def notify(self, text: str, *, error: bool = False) -> None:
         """Show a run's outcome in the activity log."""
         self.target.post_message(RunReported(text, error))
+
+    def progress_line(self, text: str | None) -> None:
+        """Show the model's progress in the status line."""
+        self.target.post_message(ModelProgressed(text))
 
     def progressed(self, progress: Progress) -> None:
         """Update the step list, the findings and the runs."""

@@ -25,6 +25,7 @@ from agent.state import Execution
 from agent.tui.bridge import (
     ApprovalRequested,
     HostKeyRequested,
+    ModelProgressed,
     PassphraseRequested,
     Progressed,
     RunReported,
@@ -179,6 +180,10 @@ class CaseScreen(Screen[None]):
         """A run's rows or error."""
         self.activity.run(message.text, error=message.error)
         self.status.show(self._thinking())
+
+    def on_model_progressed(self, message: ModelProgressed) -> None:
+        """The model's tokens so far and tokens/s, beside what the status line says."""
+        self.status.detail(message.text)
 
     def on_progressed(self, message: Progressed) -> None:
         """Steps ended, findings or runs were added."""

@@ -122,6 +122,7 @@ class StatusLine(Static):
         self._since = time.monotonic()
         self._text = "starting"
         self._style = "dim"
+        self._detail: str | None = None
         self.set_interval(1.0, self._draw)
         self._draw()
 
@@ -130,10 +131,23 @@ class StatusLine(Static):
         self._since = time.monotonic()
         self._text = text
         self._style = style
+        self._detail = None
         self._draw()
+
+    def detail(self, text: str | None) -> None:
+        """How the current state is going (the model's tokens so far), beside it; None removes it."""
+        self._detail = text
+        self._draw()
+
+    @property
+    def text(self) -> str:
+        """What the line says now, without its clock (for tests and the log)."""
+        return self._text + (f" · {self._detail}" if self._detail else "")
 
     def _draw(self) -> None:
         seconds = int(time.monotonic() - self._since)
-        self.update(
-            Text.assemble(safe(self._text, self._style), (f"  {seconds // 60}:{seconds % 60:02d}", "dim"))
-        )
+        line = Text.assemble(safe(self._text, self._style))
+        if self._detail:
+            line.append_text(safe(f" · {self._detail}", "cyan"))
+        line.append(f"  {seconds // 60}:{seconds % 60:02d}", "dim")
+        self.update(line)
