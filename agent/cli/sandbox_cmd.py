@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from agent.cli.main import CliError
 from sandbox import launcher
 from sandbox.scenario import available
 from sandbox.state import SandboxState
@@ -22,7 +23,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     actions = group.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
     up = actions.add_parser("up", help="start the hosts and write their inventory")
     up.add_argument("--scenario", default="ssh-bruteforce-miner", help="scenario name (default %(default)s)")
-    up.add_argument("--hosts", type=int, default=1, help="number of hosts (default 1)")
+    up.add_argument(
+        "--hosts", type=int, default=1, help=f"number of hosts, 1 to {launcher.MAX_HOSTS} (default 1)"
+    )
     status = actions.add_parser("status", help="show which hosts run and answer SSH")
     down = actions.add_parser("down", help="stop every host and remove what `up` wrote")
     for parser in (up, status, down):
@@ -52,6 +55,8 @@ def _print(state: SandboxState) -> None:
 
 
 def _up(args: argparse.Namespace) -> int:
+    if not 1 <= args.hosts <= launcher.MAX_HOSTS:
+        raise CliError(f"--hosts must be between 1 and {launcher.MAX_HOSTS}, not {args.hosts}")
     state = launcher.up(_state_dir(args), args.scenario, args.hosts)
     _print(state)
     return 0
