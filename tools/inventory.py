@@ -144,17 +144,18 @@ class Inventory(BaseModel):
 
 
 def load_inventory(path: Path) -> Inventory:
-    """Read an inventory YAML file; relative key/known_hosts paths resolve against its folder."""
+    """Read an inventory YAML file; relative key/known_hosts paths resolve against its folder.
+
+    Every problem is one line `FILE:LINE: problem` (PyYAML's own report spans six lines and names a
+    `<unicode string>`; pydantic's names a field path the reader then has to find).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InventoryError(f"{path}: cannot read inventory: {exc}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InventoryError(f"{path}: not valid YAML: {exc}") from exc
+    node, data = _parse(path, text)
     if not isinstance(data, dict) or "hosts" not in data:
-        raise InventoryError(f"{path}: an inventory is a mapping with a 'hosts' key")
+        raise InventoryError(f"{path}:1: an inventory is a mapping with a 'hosts' key")
     base = path.parent
     hosts = data.get("hosts") or {}
     if isinstance(hosts, dict):
@@ -166,5 +167,50 @@ def load_inventory(path: Path) -> Inventory:
     try:
         return Inventory.model_validate({**data, "source": path})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
-        raise InventoryError(f"{path}: {problems}") from exc
+        problems = "; ".join(
+            f"{path}:{_line_of(node, err['loc'])}: {'.'.join(str(p) for p in err['loc']) or 'inventory'}: "
+            f"{err['msg']}"
+            for err in exc.errors()
+        )
+        raise InventoryError(problems) from exc
+
+
+def _parse(path: Path, text: str) -> tuple[yaml.Node | None, object]:
+    """The document's node tree (for lines) and its value; a YAML error as `FILE:LINE: problem`."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = " ".join(str(exc.problem or exc.context or "not valid YAML").split())
+        context = f" ({' '.join(exc.context.split())})" if exc.context and exc.problem else ""
+        raise InventoryError(f"{path}{line}: not valid YAML: {problem}{context}") from exc
+    except yaml.YAMLError as exc:
+        raise InventoryError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from exc
+    except RecursionError as exc:  # PyYAML composes recursively: a deeply nested document exhausts the stack
+        raise InventoryError(f"{path}: not a usable inventory: nesting too deep") from exc
+    finally:
+        loader.dispose()
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:
+    """The 1-based line of the deepest node `loc` reaches (a missing field: the mapping that lacks it)."""
+    if node is None:
+        return 1
+    line = node.start_mark.line + 1
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                    line, child = key.start_mark.line + 1, value
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line

@@ -20,7 +20,8 @@ from agent.case.signing import (
 )
 from agent.case.store import CaseStore
 from agent.case.verify import VerifyReport, sign_case, verify
-from agent.cli.main import EXIT_CHECK_FAILED, EXIT_OK, CliError
+from agent.cli.main import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, CliError
+from agent.cli.validate import dir_to_create, existing_file
 from agent.report.jsonsafe import inert_json
 from tools.settings import data_dir
 
@@ -38,7 +39,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     _case_args(p)
     p.add_argument(
         "--public-key",
-        type=Path,
+        type=existing_file,
         help="PEM Ed25519 public key ledger.sig must be made with (default: `audit_public_key` in the data "
         "dir's config.yaml); without one a signature is reported `unverified`, never `valid`",
     )
@@ -47,7 +48,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
     p = sub.add_parser("sign", help="verify, then sign the ledger head with an Ed25519 key (ledger.sig)")
     _case_args(p)
-    p.add_argument("--key", type=Path, required=True, help="PEM Ed25519 private key (see `audit keygen`)")
+    p.add_argument(
+        "--key", type=existing_file, required=True, help="PEM Ed25519 private key (see `audit keygen`)"
+    )
     p.set_defaults(func=run_sign)
 
     p = sub.add_parser("keygen", help="write a new Ed25519 private key (mode 0600) and KEY.pub")
@@ -61,7 +64,9 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 def _case_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("case", metavar="CASE", help=CASE_HELP)
-    p.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
+    p.add_argument(
+        "--case-dir", type=dir_to_create, help="directory holding the cases (default: data dir/cases)"
+    )
 
 
 def _case_dir(args: argparse.Namespace) -> Path:
@@ -78,8 +83,10 @@ def format_report(report: VerifyReport) -> str:
     else:
         p = report.problem
         where = (f"seq {p.seq}" if p.seq is not None else "case") + (f" (line {p.line})" if p.line else "")
-        lines = [f"ledger FAILED at {where}: {p.reason}",
-                 f"  {report.entries} entries verified before it, last good head {report.head_hash}"]
+        lines = [
+            f"ledger FAILED at {where}: {p.reason}",
+            f"  {report.entries} entries verified before it, last good head {report.head_hash}",
+        ]
     if report.signature != "absent":
         lines.append(f"  signature: {report.signature} (key {report.signature_key})")
     lines.append(f"  truncation check: {_ANCHOR_TEXT[report.anchor]}")
@@ -129,7 +136,11 @@ def run_sign(args: argparse.Namespace) -> int:
     """Handler of `sleuth audit sign`."""
     case_dir = _case_dir(args)
     try:
-        sig = sign_case(case_dir, load_private_key(args.key))
+        key = load_private_key(args.key)
+    except CaseError as exc:  # not a usable key: bad input, nothing was checked
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    try:
+        sig = sign_case(case_dir, key)
     except CaseError as exc:
         raise CliError(str(exc), EXIT_CHECK_FAILED) from exc
     print(f"signed head seq {sig.head_seq} {sig.head_hash} with {key_fingerprint(sig.public_key)}")
@@ -158,6 +169,8 @@ def run_repair(args: argparse.Namespace) -> int:
     if torn is None:
         print("nothing to repair: the ledger's last line is whole")
     else:
-        print(f"cut {torn.length} bytes at offset {torn.offset} ({torn.reason}); kept as evidence; "
-              f"recorded as note seq {head}")
+        print(
+            f"cut {torn.length} bytes at offset {torn.offset} ({torn.reason}); kept as evidence; "
+            f"recorded as note seq {head}"
+        )
     return EXIT_OK

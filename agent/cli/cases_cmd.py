@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from agent.case.store import CaseStore, CaseSummary
 from agent.cli.main import EXIT_OK
+from agent.cli.validate import dir_to_create
 from agent.report.jsonsafe import dumps_inert
 
 _COLUMNS = ("ID", "OPENED", "PLAYBOOK", "TARGET", "STATUS", "ENTRIES")
@@ -16,7 +16,9 @@ _COLUMNS = ("ID", "OPENED", "PLAYBOOK", "TARGET", "STATUS", "ENTRIES")
 def register(commands: argparse._SubParsersAction[Any]) -> None:
     """Add the `cases` command."""
     p = commands.add_parser("cases", help="list cases (id, opened, playbook, target, status, entries)")
-    p.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
+    p.add_argument(
+        "--case-dir", type=dir_to_create, help="directory holding the cases (default: data dir/cases)"
+    )
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(func=run_cases)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
+from agent.cli.validate import existing_file, file_to_create
 from tools.errors import InvalidToolArgsError
 from tools.intel.hashes import HashType, InvalidHashError, is_empty_file_hash, normalize_hash
 from tools.intel.models import IMPORT_FORMATS, ImportReport, IntelRecord, StoreStats
@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Re-importing a source updates it in place; the empty file's hashes are never stored."
         ),
     )
-    imp.add_argument("file", type=Path, metavar="FILE", help="the file to import")
+    imp.add_argument("file", type=existing_file, metavar="FILE", help="the file to import")
     imp.add_argument("--source", required=True, help="source (feed) name, e.g. malwarebazaar")
     imp.add_argument("--format", choices=IMPORT_FORMATS, help="file format (default: detect from content)")
     imp.add_argument("--replace", action="store_true", help="drop the source's earlier rows first")
@@ -82,7 +82,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, help=f"the store file (default: {default_path()})")
+    parser.add_argument("--db", type=file_to_create, help=f"the store file (default: {default_path()})")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 

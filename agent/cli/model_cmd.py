@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from agent.cli.validate import positive_seconds
 from agent.llm.resolve import DEFAULT_MODEL
 
 
@@ -38,7 +39,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Download a model into the Hugging Face cache; fails fast when the hub is unreachable.",
     )
     pull.add_argument("model", nargs="?", default=DEFAULT_MODEL, help=f"hub id (default {DEFAULT_MODEL})")
-    pull.add_argument("--timeout", type=float, default=15.0, help="seconds before a hub request gives up")
+    pull.add_argument(
+        "--timeout", type=positive_seconds, default=15.0, help="seconds before a hub request gives up"
+    )
     pull.set_defaults(func=_pull)
 
 
@@ -88,8 +91,6 @@ def _pull(args: argparse.Namespace) -> int:
     from agent.llm.errors import ModelError
     from agent.llm.resolve import pull_model
 
-    if args.timeout <= 0:
-        raise CliError(f"--timeout must be positive, got {args.timeout}")
     try:
         path = pull_model(args.model, timeout_s=args.timeout)
     except ModelError as exc:

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from agent.cli.validate import dir_to_create, existing_dir, existing_file, file_to_create
 from playbooks.cacao import export_cacao
 from playbooks.catalogue import Catalogue
 from playbooks.errors import PlaybookError
@@ -33,7 +34,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     extra = argparse.ArgumentParser(add_help=False)
     extra.add_argument(
         "--dir",
-        type=Path,
+        type=existing_dir,
         action="append",
         default=[],
         dest="dirs",
@@ -67,7 +68,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         epilog="example: sleuth playbook new linux.web.sqli --dir ./my-playbooks",
     )
     new.add_argument("id", help="dotted id; the file goes to DIR/<id with dots as folders>.yaml")
-    new.add_argument("--dir", type=Path, default=Path(), help="root folder (default: current folder)")
+    new.add_argument(
+        "--dir", type=dir_to_create, default=Path(), help="root folder (default: current folder)"
+    )
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
     new.set_defaults(func=_new)
 
@@ -103,10 +106,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     record.add_argument("playbook", help="playbook id or path")
     record.add_argument("--target", required=True, help="one inventory host")
-    record.add_argument("--inventory", type=Path, required=True, help="inventory YAML")
+    record.add_argument("--inventory", type=existing_file, required=True, help="inventory YAML")
     record.add_argument("--name", default="default", help="case folder name (default: default)")
     record.add_argument("--input", action="append", default=[], metavar="K=V", help="playbook input")
-    record.add_argument("--intel-db", type=Path, help="intel store (default: the data dir's)")
+    record.add_argument("--intel-db", type=file_to_create, help="intel store (default: the data dir's)")
     record.add_argument(
         "--ignore", action="append", default=[], metavar="FINDING", help="finding not to check on replay"
     )

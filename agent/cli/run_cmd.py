@@ -7,7 +7,16 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.cli.main import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, CliError
+from agent.cli.boundary import writing_under
+from agent.cli.main import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET, EXIT_USAGE, CliError
+from agent.cli.validate import (
+    dir_to_create,
+    existing_dir,
+    existing_file,
+    file_to_create,
+    http_url,
+    positive_seconds,
+)
 
 if TYPE_CHECKING:
     from agent.runner import RunOutcome
@@ -27,7 +36,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     )
     run.add_argument("playbook", help="playbook id (e.g. linux.ssh.bruteforce) or path to a YAML file")
     run.add_argument("--target", required=True, help="inventory host or group, or `local`")
-    run.add_argument("--inventory", type=Path, help="inventory YAML (hosts, keys, pinned host keys)")
+    run.add_argument("--inventory", type=existing_file, help="inventory YAML (hosts, keys, pinned host keys)")
     run.add_argument(
         "--input", action="append", default=[], metavar="K=V", help="playbook input (repeatable)"
     )
@@ -49,9 +58,15 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         "bytes per token against bf16; fast only on a GPU with the compiled step)",
     )
     _add_ui_options(run)
-    run.add_argument("--record", type=Path, metavar="DIR", help="save every tool output as replay fixtures")
-    run.add_argument("--approval-ttl", type=float, metavar="SECONDS", help="approvals expire after this long")
-    run.add_argument("--intel-db", type=Path, help="intel store (default: the data dir's intel.sqlite)")
+    run.add_argument(
+        "--record", type=dir_to_create, metavar="DIR", help="save every tool output as replay fixtures"
+    )
+    run.add_argument(
+        "--approval-ttl", type=positive_seconds, metavar="SECONDS", help="approvals expire after this long"
+    )
+    run.add_argument(
+        "--intel-db", type=file_to_create, help="intel store (default: the data dir's intel.sqlite)"
+    )
     run.set_defaults(func=_run)
 
     resume = commands.add_parser(
@@ -65,13 +80,17 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     resume.add_argument("case", help="case id or case directory")
     resume.add_argument("--approver", help="who approves (default: $USER@host)")
     _add_ui_options(resume)
-    resume.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
+    resume.add_argument(
+        "--case-dir", type=dir_to_create, help="directory holding the cases (default: data dir/cases)"
+    )
     resume.set_defaults(func=_resume)
 
     report = commands.add_parser("report", help="print a closed case's report")
     report.add_argument("case", help="case id or case directory")
     report.add_argument("--format", choices=["md", "json"], default="md", help="markdown (default) or JSON")
-    report.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
+    report.add_argument(
+        "--case-dir", type=dir_to_create, help="directory holding the cases (default: data dir/cases)"
+    )
     report.set_defaults(func=_report)
 
 
@@ -85,14 +104,20 @@ def add_case_options(parser: argparse.ArgumentParser) -> None:
         "(guided); auto = the default local model when present, else guided",
     )
     parser.add_argument("--model", help="model directory or Hugging Face id (local), or model name (openai)")
-    parser.add_argument("--base-url", help="OpenAI-compatible server URL (openai backend)")
+    parser.add_argument("--base-url", type=http_url, help="OpenAI-compatible server URL (openai backend)")
     parser.add_argument("--approver", help="who approves (default: $USER@host)")
-    parser.add_argument("--replay", type=Path, metavar="DIR", help="answer tool calls from recorded fixtures")
+    parser.add_argument(
+        "--replay", type=existing_dir, metavar="DIR", help="answer tool calls from recorded fixtures"
+    )
     parser.add_argument(
         "--trust-new-host-key", action="store_true", help="pin host keys seen for the first time"
     )
-    parser.add_argument("--timeout", type=float, default=30.0, help="per-command timeout in seconds")
-    parser.add_argument("--case-dir", type=Path, help="directory holding the cases (default: data dir/cases)")
+    parser.add_argument(
+        "--timeout", type=positive_seconds, default=30.0, help="per-command timeout in seconds"
+    )
+    parser.add_argument(
+        "--case-dir", type=dir_to_create, help="directory holding the cases (default: data dir/cases)"
+    )
 
 
 def add_window_options(parser: argparse.ArgumentParser) -> None:
@@ -135,6 +160,9 @@ def _drive(session: Session, ui: str) -> RunOutcome:
 
 
 def _finish(session: Any, outcome: Any) -> int:
+    """Exit 0 closed, 5 paused, 3 when no run reached any host (the report says "target never reached")."""
+    from agent.report.verdict import reach_of_executions
+
     case_id = session.case.id
     if outcome.paused:
         print(
@@ -142,8 +170,34 @@ def _finish(session: Any, outcome: Any) -> int:
             file=sys.stderr,
         )
         return EXIT_PAUSED
-    print(f"case {case_id}: {outcome.state.status}; report: {session.case.dir / 'report.md'}")
+    report = session.case.dir / "report.md"
+    reach = reach_of_executions(outcome.state.executions)
+    if reach.never:
+        print(
+            f"sleuth: case {case_id} {outcome.state.status} without reaching the target: {reach.text()}; "
+            f"report: {report}",
+            file=sys.stderr,
+        )
+        return EXIT_TARGET
+    if reach.unreached:
+        print(f"sleuth: warning: not reached: {reach.text()}", file=sys.stderr)
+    print(f"case {case_id}: {outcome.state.status}; report: {report}")
     return EXIT_OK
+
+
+def _driven(session: Session, ui: str) -> int:
+    """Drive the case to its end or a pause; Ctrl-C pauses it (the checkpoint holds), errors writing under
+    the case dir name it."""
+    try:
+        with writing_under(session.case.dir):
+            return _finish(session, _drive(session, ui))
+    except KeyboardInterrupt:
+        case_id = session.case.id
+        print(
+            f"sleuth: interrupted; case {case_id} paused; continue with: sleuth resume {case_id}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
 
 
 def _absolute_logs(pairs: list[str]) -> list[str]:
@@ -163,6 +217,8 @@ def _run(args: argparse.Namespace) -> int:
     from playbooks.window import describe_window
     from tools.inventory import log_overrides
 
+    if args.backend == "openai" and not args.base_url:
+        raise CliError("the openai backend needs --base-url (e.g. http://127.0.0.1:8000/v1)", EXIT_USAGE)
     backend = resolve_backend(args.backend)
     spec = RunSpec(
         playbook_path=str(find_playbook(args.playbook).resolve()),
@@ -184,19 +240,16 @@ def _run(args: argparse.Namespace) -> int:
         log_paths=log_overrides(_absolute_logs(args.log)),
     )
     approver = args.approver or default_approver()
-    session = open_case(spec, store=CaseStore(args.case_dir), approver=approver)
+    store = CaseStore(args.case_dir)
+    with writing_under(store.root):
+        session = open_case(spec, store=store, approver=approver)
     print(
         f"case {session.case.id} opened: {session.ctx.playbook.id} on {', '.join(session.initial.hosts)} "
         f"(backend {backend}, approver {approver}); window: {describe_window(session.initial.window)}",
         file=sys.stderr,
     )
     with session_scope(session):
-        try:
-            outcome = _drive(session, args.ui)
-        except KeyboardInterrupt:
-            print(f"sleuth: interrupted; continue with: sleuth resume {session.case.id}", file=sys.stderr)
-            return 130
-        return _finish(session, outcome)
+        return _driven(session, args.ui)
 
 
 def _resume(args: argparse.Namespace) -> int:
@@ -213,7 +266,7 @@ def _resume(args: argparse.Namespace) -> int:
     approver = args.approver or default_approver()
     session = reopen_case(args.case, store=store, approver=approver)
     with session_scope(session):
-        return _finish(session, _drive(session, args.ui))
+        return _driven(session, args.ui)
 
 
 def _report(args: argparse.Namespace) -> int:

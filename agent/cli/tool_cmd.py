@@ -7,11 +7,11 @@ import json
 import sys
 import time
 import typing
-from pathlib import Path
 
 from pydantic import ValidationError
 
 from agent.approval import printable
+from agent.cli.validate import existing_file, file_to_create, positive_seconds
 from agent.report.jsonsafe import dumps_inert, inert_json
 from tools.base import ToolArgs, ToolContext
 from tools.errors import InvalidToolArgsError
@@ -33,14 +33,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     run.add_argument("name", help="tool name (see `sleuth tools`)")
     run.add_argument("args", nargs="*", metavar="key=value", help="tool arguments")
     run.add_argument("--target", required=True, help="inventory host name, or `local`")
-    run.add_argument("--inventory", type=Path, help="inventory YAML (hosts, keys, pinned host keys)")
+    run.add_argument("--inventory", type=existing_file, help="inventory YAML (hosts, keys, pinned host keys)")
     run.add_argument(
         "--trust-new-host-key",
         action="store_true",
         help="pin a host key seen for the first time (reported); a changed key is always refused",
     )
-    run.add_argument("--intel-db", type=Path, help="intel store (default: the data dir's intel.sqlite)")
-    run.add_argument("--timeout", type=float, default=30.0, help="command timeout in seconds (default 30)")
+    run.add_argument(
+        "--intel-db", type=file_to_create, help="intel store (default: the data dir's intel.sqlite)"
+    )
+    run.add_argument(
+        "--timeout", type=positive_seconds, default=30.0, help="command timeout in seconds (default 30)"
+    )
     run.add_argument("--json", action="store_true", help="print the ToolResult as JSON")
     run.set_defaults(func=_run_tool, extras_dest="args")
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from agent.cli.main import EXIT_OK
+from agent.cli.main import EXIT_OK, EXIT_USAGE, CliError
 from agent.cli.run_cmd import add_case_options
+from agent.cli.validate import existing_file
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -18,7 +18,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
         description="Open the TUI on the list of cases: Enter resumes an open case or shows a closed one's "
         "report, n opens a new case (playbook, target, inputs, proposer), q quits (running cases pause).",
     )
-    p.add_argument("--inventory", type=Path, help="inventory offered for new cases")
+    p.add_argument("--inventory", type=existing_file, help="inventory offered for new cases")
     add_case_options(p)
     p.set_defaults(func=_tui)
 
@@ -28,6 +28,8 @@ def _tui(args: argparse.Namespace) -> int:
     from agent.tui.app import run_home
     from agent.tui.home import HomeOptions
 
+    if args.backend == "openai" and not args.base_url:
+        raise CliError("the openai backend needs --base-url (e.g. http://127.0.0.1:8000/v1)", EXIT_USAGE)
     run_home(
         HomeOptions(
             approver=args.approver or default_approver(),

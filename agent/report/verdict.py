@@ -6,11 +6,11 @@ status is listed for review, and no model answer can turn compromised or inconcl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from agent.case.entry import LedgerEntry
-from agent.case.payloads import Analysis, LedgerKind
+from agent.case.payloads import Analysis, ExecutionStarted, LedgerKind, Observation
 from agent.coverage import StepCoverage, window_text
 from agent.report.model import (
     Basis,
@@ -21,12 +21,79 @@ from agent.report.model import (
     ModelVerdictKind,
     UndecidedConclusion,
 )
-from agent.state import Finding
+from agent.state import Execution, Finding
 from playbooks.conclusions import CaseConclusion, StepExamination, conclude, examinations
 from playbooks.schema import Playbook
+from tools.errors import InventoryError, TransportError
 
 _STATUS_RANK: dict[CaseStatus, int] = {"inconclusive": 1, "no_evidence": 1, "suspicious": 2, "compromised": 3}
 _MODEL_RANK: dict[ModelVerdictKind, int] = {"inconclusive": 0, "benign": 1, "suspicious": 2, "malicious": 3}
+
+
+def unreached_kinds() -> frozenset[str]:
+    """Error kinds that mean a run never reached its host: every TransportError (refused, unreachable, host
+    key unknown or changed, auth refused, timed out, and any subclass defined since) and an InventoryError
+    (its key file missing or unreadable, no credentials at all)."""
+    kinds, todo = {InventoryError.__name__}, [TransportError]
+    while todo:
+        cls = todo.pop()
+        kinds.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return frozenset(kinds)
+
+
+@dataclass
+class Reach:
+    """Which hosts a case's runs reached, and why each of the others was not."""
+
+    reached: list[str] = field(default_factory=list)
+    """Hosts at least one run got an answer from (a failing command counts: the host answered)."""
+    unreached: dict[str, str] = field(default_factory=dict)
+    """Host to the first failure of its runs, for hosts no run reached."""
+
+    @property
+    def never(self) -> bool:
+        """True when runs were made and none of them reached any host."""
+        return bool(self.unreached) and not self.reached
+
+    def text(self) -> str:
+        """`host: reason; host: reason` over the hosts not reached."""
+        return "; ".join(f"{host}: {reason}" for host, reason in self.unreached.items())
+
+
+def reach_of(runs: Iterable[tuple[str, str | None, str]]) -> Reach:
+    """Reach over runs given as (host, error kind or None, error message)."""
+    kinds = unreached_kinds()
+    failures: dict[str, str] = {}
+    reached: list[str] = []
+    for host, kind, message in runs:
+        if kind is not None and kind in kinds:
+            failures.setdefault(host, message)
+        elif host not in reached:
+            reached.append(host)
+    return Reach(reached=reached, unreached={h: r for h, r in failures.items() if h not in reached})
+
+
+def reach_of_executions(executions: Iterable[Execution]) -> Reach:
+    """Reach over a case state's executions."""
+    return reach_of((e.host, e.error_kind, e.error or "") for e in executions)
+
+
+def reach_in_ledger(entries: Sequence[LedgerEntry]) -> Reach:
+    """Reach over the ledger's executions: each started run ends in execution_finished or an observation."""
+    hosts: dict[int, str] = {}
+    runs: list[tuple[str, str | None, str]] = []
+    for entry in entries:
+        if entry.kind == LedgerKind.EXECUTION_STARTED:
+            hosts[entry.seq] = ExecutionStarted.model_validate(entry.data).host
+        elif entry.kind == LedgerKind.EXECUTION_FINISHED:
+            started = entry.data.get("started_seq")
+            runs.append((hosts.get(started, "?") if isinstance(started, int) else "?", None, ""))
+        elif entry.kind == LedgerKind.OBSERVATION:
+            obs = Observation.model_validate(entry.data)
+            if obs.started_seq is not None and obs.started_seq in hosts:
+                runs.append((hosts[obs.started_seq], obs.error, obs.message))
+    return reach_of(runs)
 
 
 def finding_counts(findings: Sequence[Finding]) -> dict[str, dict[str, int]]:
@@ -123,17 +190,23 @@ def case_verdict(
         )
         for f in conclusion.fired
     ]
-    summary = conclusion.summary
-    if conclusion.status == "no_evidence":
+    status, summary = conclusion.status, conclusion.summary
+    reach = reach_in_ledger(entries)
+    if reach.never:  # nothing was looked at: never "no evidence", never clean
+        status = "inconclusive" if status == "no_evidence" else status
+        summary = f"target never reached: {reach.text()}"
+    elif status == "no_evidence":
         summary += f" — examined {examined_clause(coverage)}"
+    if reach.unreached and not reach.never:
+        summary += f" — not reached: {reach.text()}"
     return CaseVerdict(
-        status=conclusion.status,
+        status=status,
         summary=summary,
         basis=list({(b.finding, b.value, b.ledger_seq): b for f in fired for b in f.basis}.values()),
         fired=fired,
         ruled_out=list(conclusion.ruled_out),
         undecided=[UndecidedConclusion(id=u.id, reasons=list(u.reasons)) for u in conclusion.undecided],
-        model=model_verdicts(entries, conclusion.status),
+        model=model_verdicts(entries, status),
     )
 
 
