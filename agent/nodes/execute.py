@@ -8,7 +8,7 @@ Crash safety: a run whose execution_finished (or observation) is in the ledger i
 a run whose execution_started is there without an end is re-run under the same recorded approval
 and flagged `reexecution` in the ledger.
 
-Fleet: the hosts run at once (agent/nodes/fanout.py, at most the executor's `fanout_concurrency`), each
+Fleet: the hosts run at once (agent/nodes/fanout.py: at most the executor's `fanout_concurrency`), each
 host's items one after another in its own worker, so a host's connection serves one thread at a time.
 Results keep host order, then item order. A host that cannot be reached (or refuses our key or host key)
 is tried once per step: its remaining items end with the same error, untried, instead of each waiting for
