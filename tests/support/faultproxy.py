@@ -15,6 +15,9 @@ calls `arm()` on a faithful connection it already holds (e.g. after authenticati
 `after_client_chunks` more client->server chunks (paramiko sends one message per write and waits for the
 reply to a channel open before sending exec, so 1 = the channel open, 2 = the exec request) and, for
 `stall_after`/`drop_mid_command`, `after_bytes` more server->client bytes (rounded up to a whole chunk).
+`after_client_bytes` also waits until the client has sent more than that many bytes in all: a subprocess
+cannot be armed from the test, but the bytes paramiko sends up to a given message are the same on every
+connection with the same key (measured on a `forward` connection from `client_chunks`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class _Link:
     c2s: int = 0
     s2c: int = 0
     client_chunks_since_arm: int = 0
+    client_chunks: list[int] = field(default_factory=list)
     s2c_since_trigger: int = 0
     triggered: bool = False
     closed: threading.Event = field(default_factory=threading.Event)
@@ -60,6 +64,7 @@ class FaultProxy:
         *,
         after_bytes: int = 0,
         after_client_chunks: int = 0,
+        after_client_bytes: int = -1,
         interval_s: float = 0.05,
         armed: bool = True,
     ) -> None:
@@ -67,6 +72,7 @@ class FaultProxy:
         self.upstream = upstream
         self.after_bytes = after_bytes
         self.after_client_chunks = after_client_chunks
+        self.after_client_bytes = after_client_bytes
         self.interval_s = interval_s
         self._arm_new = armed
         self._listener = socket.socket()
@@ -110,6 +116,16 @@ class FaultProxy:
             for link in self._links:
                 link.client_chunks_since_arm = 0
                 link.armed = True
+
+    def triggered(self) -> bool:
+        """Whether the fault has triggered on some connection."""
+        with self._lock:
+            return any(link.triggered for link in self._links)
+
+    def client_chunks(self) -> list[int]:
+        """Sizes of the client->server chunks of the first connection, in order."""
+        with self._lock:
+            return list(self._links[0].client_chunks) if self._links else []
 
     def counters(self) -> tuple[int, int]:
         """(client->server, server->client) bytes over every connection so far."""
@@ -170,6 +186,7 @@ class FaultProxy:
                 if not data:
                     return
                 link.c2s += len(data)
+                link.client_chunks.append(len(data))
                 if link.armed:
                     link.client_chunks_since_arm += 1
                 link.upstream.sendall(data)
@@ -197,7 +214,12 @@ class FaultProxy:
                 time.sleep(self.interval_s)
 
     def _trigger_due(self, link: _Link) -> bool:
-        if not link.triggered and link.armed and link.client_chunks_since_arm >= self.after_client_chunks:
+        if (
+            not link.triggered
+            and link.armed
+            and link.client_chunks_since_arm >= self.after_client_chunks
+            and link.c2s > self.after_client_bytes
+        ):
             link.triggered = True
         return link.triggered
 

@@ -105,6 +105,14 @@ def _has_banner(data: bytes) -> bool:
     return any(line.startswith(b"SSH-") for line in lines)
 
 
+def _starts_banner(data: bytes) -> bool:
+    """Whether the bytes so far may still become an SSH banner (its line started, or its first bytes)."""
+    last = data.rsplit(b"\n", 1)[-1]
+    if last:
+        return last.startswith(b"SSH-") or b"SSH-".startswith(last)
+    return b"\n" not in data  # nothing yet; after whole lines that were not the banner: no
+
+
 def await_banner(sock: socket.socket, where: str, deadline: Deadline) -> None:
     """Wait until a whole `SSH-` line has arrived (left unread for paramiko), or raise what happened."""
     seen = b""
@@ -112,16 +120,17 @@ def await_banner(sock: socket.socket, where: str, deadline: Deadline) -> None:
     while True:
         step = deadline.slice(f"waiting for the SSH banner of {where}")
         if step <= 0:
-            if seen:
+            if seen and not _starts_banner(seen):
                 raise _not_ssh(where, seen)
+            got = f" (only {len(seen)} bytes of it)" if seen else ""
             raise HandshakeTimeoutError(
-                f"{where} accepted the TCP connection but sent no SSH banner within "
+                f"{where} accepted the TCP connection but sent no SSH banner{got} within "
                 f"{deadline.budget_s:g}s: the host or something in front of it is not answering",
                 phase="SSH banner",
             )
         readable, _, _ = select.select([sock], [], [], step)
         if not readable:
-            if seen and time.monotonic() - grew >= _QUIET_S:
+            if seen and not _starts_banner(seen) and time.monotonic() - grew >= _QUIET_S:
                 raise _not_ssh(where, seen)
             continue
         try:
@@ -144,6 +153,8 @@ def await_banner(sock: socket.socket, where: str, deadline: Deadline) -> None:
         else:
             # Readable but nothing new: the peer closed after its bytes. Wait out the quiet time.
             if time.monotonic() - grew >= _QUIET_S:
+                if _starts_banner(seen):
+                    raise NotSSHError(f"{where} closed the connection in the middle of its SSH banner")
                 raise _not_ssh(where, seen)
             time.sleep(step)
 

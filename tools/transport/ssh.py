@@ -342,8 +342,8 @@ class SSHPool:
 
         Later calls through this pool are cancelled too; connections are closed.
         """
-        self._cancel.set()
         with self._lock:
+            self._cancel.set()
             transports = list(self._transports.values())
         for transport in transports:
             transport.disconnect()
@@ -355,10 +355,13 @@ class SSHPool:
         return {t.host: t.trusted_new_key for t in transports if t.trusted_new_key}
 
     def close(self) -> None:
-        """Close every connection; later `transport()` calls reconnect."""
+        """Close every connection and stop the calls still in flight on them (a worker thread's call, when
+        Ctrl-C unwinds the main thread); later `transport()` calls get new transports and reconnect."""
         with self._lock:
             transports = list(self._transports.values())
             self._transports.clear()
+            stopping, self._cancel = self._cancel, threading.Event()
+        stopping.set()
         for transport in transports:
             transport.disconnect()
 
