@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
 
 from agent.case.errors import CaseError, CaseIntegrityError, LedgerCorruptError
 from agent.case.fsutil import atomic_write
-from agent.case.integrity import check_chain, check_checkpoints, settings_mismatch
+from agent.case.integrity import check_chain, check_checkpoints, check_ledger_head, settings_mismatch
+from agent.case.lease import CaseLease, held_while_building
 from agent.case.ledger import LEDGER_FILE, iter_entries
+from agent.case.meta import read_meta
 from agent.case.payloads import CaseOpened, CaseSettings, LedgerKind, Resumed
 from agent.case.store import Case, CaseStore
 from agent.context import RunContext, RunSettings
@@ -154,12 +156,18 @@ class Session:
     ctx: RunContext
     initial: CaseState
     targets: Targets | None = None
+    lease: CaseLease | None = None
+    """This process's hold on the case (one driver at a time), released on close."""
 
     def close(self) -> None:
-        """Close SSH connections and the ledger."""
-        if self.targets is not None:
-            self.targets.close()
-        self.case.release()
+        """Close SSH connections and the ledger, then give the case's lease back."""
+        try:
+            if self.targets is not None:
+                self.targets.close()
+            self.case.release()
+        finally:
+            if self.lease is not None:
+                self.lease.release()
 
 
 def _executor(spec: RunSpec, credentials: CredentialPrompts) -> tuple[Executor, Targets | None]:
@@ -241,9 +249,10 @@ def open_case(
     approver: str,
     chat_model: BaseChatModel | None = None,
     crash: CrashPlan | None = None,
+    command: str = "sleuth run",
 ) -> Session:
     """Validate everything a run needs, then create the case (ledger case_opened, with the window resolved
-    to absolute times now) and its run.json."""
+    to absolute times now) and its run.json; the session holds the case's lease (`command` names it there)."""
     playbook = load_playbook(Path(spec.playbook_path), catalogue=Catalogue.default())
     inputs = bind_inputs(playbook, spec.inputs)
     window = parse_window(spec.since, spec.until, now=datetime.now(UTC))
@@ -257,15 +266,18 @@ def open_case(
         window=window,
         settings=case_settings(spec),
     )
-    atomic_write(case.dir / RUN_FILE, spec.model_dump_json(indent=2).encode() + b"\n")
-    return _build(
-        case,
-        spec,
-        window=window,
-        approver=approver,
-        chat_model=chat_model,
-        crash=crash or CrashPlan.from_env(),
-    )
+    with held_while_building(CaseLease.acquire(case.dir, command=command), case.release) as lease:
+        atomic_write(case.dir / RUN_FILE, spec.model_dump_json(indent=2).encode() + b"\n")
+        session = _build(
+            case,
+            spec,
+            window=window,
+            approver=approver,
+            chat_model=chat_model,
+            crash=crash or CrashPlan.from_env(),
+        )
+    session.lease = lease
+    return session
 
 
 def reopen_case(
@@ -276,17 +288,40 @@ def reopen_case(
     chat_model: BaseChatModel | None = None,
     crash: CrashPlan | None = None,
     reason: str = "resumed",
+    command: str = "sleuth resume",
 ) -> Session:
-    """Reopen a case: check it first (run.json, the chain, the checkpoints: a CaseIntegrityError and nothing
-    written when one fails), repair a torn ledger line (recorded), record `resumed`, rebuild the context."""
+    """Reopen a case: take its lease (CaseLockedError while another process drives it), check it (run.json,
+    the chain, the checkpoints and the ledger entries they name: a CaseIntegrityError and nothing written
+    when one fails), repair a torn ledger line (recorded), record `resumed`, rebuild the context."""
     case_dir = store.case_dir(case_ref)
-    spec = read_run_spec(case_dir)
-    check_chain(case_dir)
-    check_checkpoints(case_dir)
-    try:
-        case = store.open(case_ref)
-    except LedgerCorruptError as exc:
-        raise CaseIntegrityError(f"case {case_dir.name}: {exc}; refusing to resume") from exc
+    with held_while_building(CaseLease.acquire(case_dir, command=command)) as lease:
+        meta = read_meta(case_dir)  # again, under the lease: the last driver may have closed it meanwhile
+        if meta.status != "open":
+            raise CaseError(f"case {meta.id} is {meta.status}; nothing to resume (`sleuth report {meta.id}`)")
+        spec = read_run_spec(case_dir)
+        check_chain(case_dir)
+        check_checkpoints(case_dir)
+        check_ledger_head(case_dir, meta.id)
+        try:
+            case = store.open(case_ref)
+        except LedgerCorruptError as exc:
+            raise CaseIntegrityError(f"case {case_dir.name}: {exc}; refusing to resume") from exc
+    with held_while_building(lease, case.release):
+        session = _resumed(case, spec, approver=approver, chat_model=chat_model, crash=crash, reason=reason)
+    session.lease = lease
+    return session
+
+
+def _resumed(
+    case: Case,
+    spec: RunSpec,
+    *,
+    approver: str,
+    chat_model: BaseChatModel | None,
+    crash: CrashPlan | None,
+    reason: str,
+) -> Session:
+    """The checked case's session: torn line repaired, settings from the ledger, `resumed` recorded."""
     opened = _case_opened(case)
     spec = _bound_spec(spec, opened.settings, case.id)
     if case.ledger.torn is not None:
@@ -299,6 +334,11 @@ def reopen_case(
         chat_model=chat_model,
         crash=crash or CrashPlan.from_env(),
     )
+    head = case.ledger.head
+    if head is not None and head.kind is LedgerKind.CASE_CLOSED:
+        # Closed in the ledger, killed before case.json said so: the report node only finishes that, and
+        # nothing may follow case_closed (`audit verify` fails entries after the closed head).
+        return session
     pending = _unfinished_start(session.ctx.journal)
     session.ctx.journal.case.record(
         Resumed(last_seq=case.ledger.head_seq, reason=reason, pending_started_seq=pending), actor=approver

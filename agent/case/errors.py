@@ -11,6 +11,10 @@ class CaseNotFoundError(CaseError):
     """No case with that id (or at that path) exists."""
 
 
+class CaseLockedError(CaseError):
+    """Another live process is driving the case (it holds the case's lease)."""
+
+
 class LedgerError(CaseError):
     """The ledger could not be read or appended to."""
 
@@ -37,3 +41,12 @@ class CaseIntegrityError(CaseError):
 
 class ExecutionRefusedError(CaseIntegrityError):
     """An execution about to run is not the one its recorded decision approved."""
+
+
+def inert(text: str, limit: int = 200) -> str:
+    """`text` as one inert line for a message: unprintable characters escaped, at most `limit` long.
+
+    Messages quote what case files say (a lease holder, a checkpoint's step ids), and a case directory may be
+    writable by someone other than the responder reading the message.
+    """
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)[:limit]

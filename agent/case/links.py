@@ -9,6 +9,7 @@ from agent.case.binding import binding_problem
 from agent.case.entry import LedgerEntry
 from agent.case.evidence import EVIDENCE_DIR, EvidenceStore
 from agent.case.payloads import (
+    CaseClosed,
     Decision,
     ExecutionFinished,
     ExecutionStarted,
@@ -33,6 +34,8 @@ class LinkChecker:
     started: dict[int, ExecutionStarted] = field(default_factory=dict)
     finished: set[int] = field(default_factory=set)
     finish_entries: set[int] = field(default_factory=set)
+    failed: set[int] = field(default_factory=set)
+    """Starts whose failure is recorded (an observation naming them, or the case closed as failed)."""
     # One decision may cover several runs (a group's hosts x a fan-out's items): one run per (host, item).
     executions_by_run: dict[tuple[int, str, str | None], list[int]] = field(default_factory=dict)
     last_resumed: int = 0
@@ -57,16 +60,22 @@ class LinkChecker:
                 return self._report(payload)
             case Note() if payload.evidence is not None:
                 return self._blob(payload.evidence)
-            case Observation() if payload.started_seq is not None and payload.started_seq not in self.started:
-                return f"observation refers to execution {payload.started_seq}, which is not an earlier start"
+            case Observation() if payload.started_seq is not None:
+                started = payload.started_seq
+                if started not in self.started:
+                    return f"observation refers to execution {started}, which is not an earlier start"
+                self.failed.add(started)  # the run ended in this error: it finished
+            case CaseClosed(status="failed"):
+                self.failed.update(self.pending())  # the case recorded why its runs went no further
             case _:
                 pass
         return None
 
     def pending(self) -> list[int]:
-        """Seqs of executions that started and never finished, and that no later re-execution replaced."""
+        """Seqs of executions that started and never ended (no finish, no recorded failure), and that no later
+        re-execution replaced."""
         superseded = {seq for runs in self.executions_by_run.values() for seq in runs[:-1]}
-        return sorted(set(self.started) - self.finished - superseded)
+        return sorted(set(self.started) - self.finished - self.failed - superseded)
 
     def _decision(self, seq: int, d: Decision) -> str | None:
         if d.proposal_seq not in self.proposals:

@@ -100,32 +100,42 @@ class CaseStore:
         if "/" in case_ref or case_ref.startswith("."):
             path = Path(case_ref)
         else:
+            self._check_root()
             path = self.root / check_case_id(case_ref)
         if not (path / LEDGER_FILE).is_file():
             raise CaseNotFoundError(f"no case {case_ref!r} (looked for {path / LEDGER_FILE})")
         return path
 
+    def _check_root(self) -> None:
+        """Refuse a root that exists but is not a directory (`--case-dir` naming a file)."""
+        if self.root.exists() and not self.root.is_dir():
+            raise CaseError(f"{self.root} is not a directory: cases are kept in a directory")
+
     def create(self, *, playbook_id: str, target: str, actor: str, approver: str | None = None,
                inputs: dict[str, JsonValue] | None = None, case_id: str | None = None,
                window: CaseWindow | None = None, settings: CaseSettings | None = None) -> Case:
         """Create a case directory and record case_opened as the ledger's first entry."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        for _ in range(5):
-            cid = check_case_id(case_id) if case_id else new_case_id()
-            case_dir = self.root / cid
-            try:
-                case_dir.mkdir()
-                break
-            except FileExistsError:
-                if case_id:
-                    raise CaseError(f"case {case_id!r} already exists in {self.root}") from None
-        else:
-            raise CaseError(f"could not find a free case id in {self.root}")
-        (case_dir / EVIDENCE_DIR).mkdir()
-        fsync_dir(self.root)
-        meta = CaseMeta(id=cid, playbook_id=playbook_id, target=target, opened_at=datetime.now(UTC),
-                        approver=approver)
-        write_meta(case_dir, meta)
+        self._check_root()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            for _ in range(5):
+                cid = check_case_id(case_id) if case_id else new_case_id()
+                case_dir = self.root / cid
+                try:
+                    case_dir.mkdir()
+                    break
+                except FileExistsError:
+                    if case_id:
+                        raise CaseError(f"case {case_id!r} already exists in {self.root}") from None
+            else:
+                raise CaseError(f"could not find a free case id in {self.root}")
+            (case_dir / EVIDENCE_DIR).mkdir()
+            fsync_dir(self.root)
+            meta = CaseMeta(id=cid, playbook_id=playbook_id, target=target, opened_at=datetime.now(UTC),
+                            approver=approver)
+            write_meta(case_dir, meta)
+        except OSError as exc:  # a full disk, a read-only or unwritable root, a file in the way
+            raise CaseError(f"cannot create a case in {self.root}: {exc.strerror or exc}") from exc
         ledger = Ledger.open(case_dir / LEDGER_FILE, cid, create=True)
         case = Case(case_dir, meta, ledger)
         case.record(CaseOpened(playbook_id=playbook_id, target=target, approver=approver,
@@ -140,6 +150,7 @@ class CaseStore:
 
     def summaries(self) -> list[CaseSummary]:
         """Every case under the root, oldest first (ids sort by time)."""
+        self._check_root()
         if not self.root.is_dir():
             return []
         out: list[CaseSummary] = []

@@ -5,6 +5,7 @@ deleted, duplicated or reordered entries (seq continuity and prev links), an exe
 no prior approving decision, missing or altered evidence, a bad signature. A truncated tail
 leaves a valid shorter chain: it is detected only against a recorded head (the one in
 case.json, written on close, or the one in ledger.sig); the report says which anchor it had.
+Entries after a recorded head fail too: nothing is appended to a signed or closed record.
 """
 
 from __future__ import annotations
@@ -148,7 +149,11 @@ def _anchor_problem(report: VerifyReport, scan: _Scan, name: str, seq: int, dige
     if scan.hashes_at.get(seq) != digest:
         return Problem(seq=seq, line=None, reason=f"entry {seq} does not match the head recorded in {name}")
     if scan.seq > seq:
-        report.warnings.append(f"entries {seq + 1}..{scan.seq} come after the head in {name}")
+        # A signed or closed head is the end of the record: anything after it was added behind its back.
+        entries = f"entry {scan.seq} comes" if scan.seq == seq + 1 else f"entries {seq + 1}..{scan.seq} come"
+        return Problem(seq=seq + 1, line=None, reason=(
+            f"{entries} after the head recorded in {name} (seq {seq}): "
+            "appended after the case was signed or closed"))
     return None
 
 

@@ -66,14 +66,14 @@ def test_truncation_of_an_open_case_is_caught_against_the_signed_head(cases_root
     assert "ledger.sig" in report.problem.reason
 
 
-def test_entries_after_the_signed_head_are_a_warning(cases_root: Path, key: Path) -> None:
+def test_entries_after_the_signed_head_fail(cases_root: Path, key: Path) -> None:
     case_dir = make_case(cases_root, close=False)
     sign_case(case_dir, load_private_key(key))
     with CaseStore(cases_root).open(case_dir.name) as case:
         case.record(Note(text="later"), actor="alice")
     report = verify(case_dir)
-    assert report.ok
-    assert any("come after the head in ledger.sig" in w for w in report.warnings)
+    assert not report.ok and report.problem is not None and report.problem.seq == 12
+    assert "entry 12 comes after the head recorded in ledger.sig (seq 11)" in report.problem.reason
 
 
 def test_a_broken_ledger_is_never_signed(cases_root: Path, key: Path) -> None:
