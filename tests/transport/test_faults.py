@@ -12,7 +12,7 @@ import pytest
 
 from sandbox.sshd import SshdProcess
 from tests.support.faultproxy import FaultProxy, Kind
-from tests.transport.fault_helpers import bounded, load_proxy_inventory
+from tests.transport.fault_helpers import bounded, client_bytes, load_proxy_inventory
 from tools.errors import (
     CommandTimeoutError,
     ConnectionLostError,
@@ -188,3 +188,23 @@ def test_closing_the_pool_stops_calls_in_flight_in_worker_threads(
     assert not worker.is_alive()
     assert len(results) == 1 and isinstance(results[0], TransportError), results
     assert elapsed < 2, f"the worker's call took {elapsed:.1f}s to stop after the pool closed"
+
+
+def test_a_host_silent_during_authentication_is_a_timeout_not_refused_credentials(
+    tmp_path: Path, shared_sshd: SshdProcess, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # The key exchange completes; the answer to our publickey request never comes.
+    before_auth = client_bytes(tmp_path / "calibrate", shared_sshd).before_auth
+    with FaultProxy("stall_after", shared_sshd.port, after_client_bytes=before_auth) as proxy:
+        inventory = load_proxy_inventory(tmp_path, shared_sshd, proxy, connect_timeout_s=CONNECT_S)
+        with SSHPool(inventory) as pool:
+            started = time.monotonic()
+            _, raised = bounded(lambda: pool.transport("box"), CONNECT_S + MARGIN_S)
+            elapsed = time.monotonic() - started
+        assert proxy.triggered()
+    assert isinstance(raised, HandshakeTimeoutError), repr(raised)
+    assert raised.phase == "authentication"
+    assert f"authentication did not finish within {CONNECT_S}s" in str(raised)
+    assert "refused our credentials" not in str(raised) and "(host box)" in str(raised)
+    assert elapsed < CONNECT_S + MARGIN_S
+    _nothing_printed(capfd)

@@ -15,8 +15,7 @@ import pytest
 from sandbox.sshd import SshdProcess
 from tests.support.cli import ROOT, SLEUTH, sleuth
 from tests.support.faultproxy import FaultProxy, Kind
-from tests.transport.fault_helpers import load_proxy_inventory, proxy_inventory
-from tools.transport.ssh import SSHPool
+from tests.transport.fault_helpers import client_bytes, proxy_inventory
 
 pytestmark = pytest.mark.sshd
 
@@ -67,30 +66,10 @@ def test_a_host_failing_the_handshake_is_one_line_and_exit_3(
     assert elapsed < 2 + 10  # the connect budget, plus the interpreter's start-up on a busy box
 
 
-def _bytes_before_exec(tmp_path: Path, sshd: SshdProcess) -> int:
-    """Client bytes up to and including the channel open: the next message paramiko sends is exec.
-
-    The same on every connection with the same key and paramiko (measured on a faithful proxy).
-    """
-    with FaultProxy("forward", sshd.port) as proxy:
-        with SSHPool(load_proxy_inventory(tmp_path / "calibrate", sshd, proxy)) as pool:
-            transport = pool.transport("box")
-            connected = proxy.counters()[0]
-            transport.run(["id", "-u"])
-        chunks = proxy.client_chunks()
-    total = 0
-    for index, size in enumerate(chunks):
-        total += size
-        if total == connected:
-            return connected + chunks[index + 1]
-    raise AssertionError(f"no chunk boundary at {connected} bytes in {chunks}")
-
-
 @pytest.fixture
 def exec_bytes(tmp_path: Path, shared_sshd: SshdProcess) -> int:
-    """See _bytes_before_exec."""
-    (tmp_path / "calibrate").mkdir()
-    return _bytes_before_exec(tmp_path, shared_sshd)
+    """Client bytes up to the exec request (see client_bytes)."""
+    return client_bytes(tmp_path / "calibrate", shared_sshd).before_exec
 
 
 def test_a_host_silent_after_the_exec_request_is_one_line_and_exit_3_in_time(
