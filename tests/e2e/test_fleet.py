@@ -4,7 +4,9 @@ each host's end is reported as it comes, and a dead host is one observation per 
 from __future__ import annotations
 
 import re
+import shutil
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from sandbox import launcher
 from sandbox.state import SandboxState
 from tests.conftest import sandbox_skip_reason
 from tests.support.approvers import ScriptedApprover
+from tools.transport.known_hosts import NewHostKey
 
 LIVE = 3
 PLAYBOOK = r"""
@@ -140,11 +143,24 @@ def _inventory(fleet: SandboxState, directory: Path, dead_port: int | None) -> P
     return path
 
 
-def _run(fleet: SandboxState, directory: Path, dead_port: int | None = None) -> FleetRun:
+def _run(
+    fleet: SandboxState,
+    directory: Path,
+    dead_port: int | None = None,
+    *,
+    approver: NotedApprover | None = None,
+    **entry: object,
+) -> FleetRun:
+    """The playbook on group `fleet`; `entry` changes every host's inventory entry (e.g. key_file)."""
     book = directory / "test" / "fleet" / "logins.yaml"
     book.parent.mkdir(parents=True)
     book.write_text(PLAYBOOK)
     inventory = _inventory(fleet, directory, dead_port)
+    if entry:
+        doc = yaml.safe_load(inventory.read_text())
+        for host in doc["hosts"].values():
+            host.update({k: str(v) if isinstance(v, Path) else v for k, v in entry.items()})
+        inventory.write_text(yaml.safe_dump(doc, sort_keys=False))
     spec = RunSpec(
         playbook_path=str(book),
         target="fleet",
@@ -152,7 +168,7 @@ def _run(fleet: SandboxState, directory: Path, dead_port: int | None = None) -> 
         backend="guided",
         intel_db=str(directory / "intel.sqlite"),
     )
-    approver = NotedApprover()
+    approver = approver or NotedApprover()
     session = open_case(spec, store=CaseStore(directory / "cases"), approver="dana")
     with session_scope(session):
         outcome = drive(session.ctx, approver, session.initial)
@@ -252,3 +268,43 @@ def test_concurrent_records_of_one_key_write_one_entry(tmp_path: Path) -> None:
     case.release()
     notes = [e for e in iter_entries(case.dir / "ledger.jsonl") if e.kind == "note"]
     assert len(notes) == 1 and set(seqs) == {notes[0].seq}
+
+
+@dataclass
+class AskedApprover(NotedApprover):
+    """Pins every new host key and gives the key's passphrase; notes which thread each question came on."""
+
+    passphrase: str = ""
+    questions: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def confirm_host_key(self, key: NewHostKey) -> bool:
+        """Pin it."""
+        self.questions.append(("host_key", key.host, threading.get_ident()))
+        return True
+
+    def ask_passphrase(self, host: str, key_file: Path, attempt: int) -> str | None:
+        """The passphrase."""
+        self.questions.append(("passphrase", host, threading.get_ident()))
+        return self.passphrase
+
+
+def test_workers_questions_are_asked_on_the_graph_thread_one_at_a_time(
+    fleet: SandboxState, tmp_path: Path
+) -> None:
+    key = tmp_path / "client_key"
+    shutil.copy(fleet.client_key, key)
+    key.chmod(0o600)
+    secret = "fleet passphrase 12"
+    subprocess.run(["ssh-keygen", "-q", "-p", "-P", "", "-N", secret, "-f", str(key)], check=True)
+    known = tmp_path / "known_hosts"
+    approver = AskedApprover(passphrase=secret)
+    run = _run(fleet, tmp_path, approver=approver, key_file=key, known_hosts=known)
+    # One passphrase for the key all hosts share (the others waited and found it); one question per new key.
+    assert [q[0] for q in approver.questions].count("passphrase") == 1
+    assert sorted(q[1] for q in approver.questions if q[0] == "host_key") == sorted(run.hosts)
+    assert {q[2] for q in approver.questions} == {threading.get_ident()}  # drive() ran on this thread
+    pinned = [e for e in run.entries if e.kind == "host_key"]
+    assert sorted(str(e.data["host"]) for e in pinned) == sorted(run.hosts)
+    assert all(e.data["pinned"] for e in pinned)
+    assert len(known.read_text().splitlines()) == LIVE
+    assert all(x.error is None for x in run.state.executions)
