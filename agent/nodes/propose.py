@@ -208,7 +208,6 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         answer = GuidedProposer().propose(step_view(state, ctx, dict(default_args), feedback=None))
         source = "fallback"
         if isinstance(answer, Call):
-            ctx.events.notify(f"model unavailable: {reason}; proposing the playbook's own call", error=True)
             try:
                 answer = answer.model_copy(
                     update={
@@ -224,10 +223,16 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                         ),
                     }
                 )
+                ctx.events.notify(
+                    f"model unavailable: {reason}; proposing the playbook's own call", error=True
+                )
             except ProposalRejectedError as exc:
                 ctx.journal.record(
                     Refusal(reason=str(exc), tool=step.tool, attempt_id=f"{proposal_id}/fallback"),
                     actor="playbook",
+                )
+                ctx.events.notify(
+                    f"model unavailable: {reason}; the playbook's own call is refused: {exc}", error=True
                 )
                 answer = None
         else:
