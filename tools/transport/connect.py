@@ -146,7 +146,9 @@ def open_connection(
     transport = client.get_transport()
     if transport is None or not transport.is_active():
         client.close()
-        raise ConnectionLostError(f"{where} closed the connection right after authentication", phase="auth")
+        raise ConnectionLostError(
+            f"{where} closed the connection right after authentication", phase="authentication"
+        )
     if entry.keepalive_s:
         transport.set_keepalive(entry.keepalive_s)
     _no_delay(transport)
@@ -180,7 +182,9 @@ def _translate(exc: BaseException, where: str, known: Path, deadline: Deadline) 
                 phase="authentication",
             )
         if "transport shut down or saw EOF" in str(exc):
-            return ConnectionLostError(f"{where} closed the connection during authentication", phase="auth")
+            return ConnectionLostError(
+                f"{where} closed the connection during authentication", phase="authentication"
+            )
         return AuthFailedError(
             f"{where} refused our credentials: check the inventory's user and key_file, and that the "
             "public key is in that user's authorized_keys on the host"

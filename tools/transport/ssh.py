@@ -60,6 +60,17 @@ def remote_command(argv: Sequence[str], timeout_s: float, memory_limit: int) -> 
     return line.encode("utf-8", "surrogateescape")
 
 
+def _gone(transport: paramiko.Transport) -> bool:
+    """Whether the connection is dead. paramiko closes its channels a moment before it marks itself
+    inactive, so a channel that just closed oddly is judged after that moment (at most 1 s)."""
+    until = time.monotonic() + 1.0
+    while transport.is_active():
+        if time.monotonic() >= until:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 class SSHTransport:
     """One inventory host reached over SSH; the connection is opened once (per thread race too) and reused.
 
@@ -148,12 +159,12 @@ class SSHTransport:
             if started:
                 # EOF on stdin at once, like the local transport's DEVNULL: nothing waits for input.
                 channel.shutdown_write()
-        except BaseException as exc:
+        except (paramiko.SSHException, EOFError, OSError) as exc:
             channel.close()
-            if not transport.is_active() or not isinstance(exc, paramiko.SSHException | EOFError | OSError):
-                self._drop(transport)
-            if isinstance(exc, paramiko.SSHException | EOFError | OSError):
-                raise self._lost_or_refused(transport, exc, what, "exec") from None
+            raise self._lost_or_refused(transport, exc, what, "exec") from None
+        except BaseException:
+            channel.close()
+            self._drop(transport)
             raise
         if not started:
             channel.close()
@@ -168,8 +179,9 @@ class SSHTransport:
     def _lost_or_refused(
         self, transport: paramiko.Transport, exc: BaseException, what: str, phase: str
     ) -> TransportError:
-        if transport.is_active():
+        if not _gone(transport):
             return HostUnreachableError(f"host {self._name} refused to run {what}: {detail(exc)}")
+        self._drop(transport)
         return ConnectionLostError(
             f"the connection to host {self._name} was lost while starting {what}: {detail(exc)}", phase=phase
         )
@@ -202,9 +214,9 @@ class SSHTransport:
         """Run argv on the host; raise CommandRefusedError, a TransportError or CommandFailedError."""
         checked = check_argv(argv)
         limit = self._memory_limit or settings.command_memory_bytes()
+        started = time.monotonic()
         deadline = self._call_deadline(timeout_s)
         channel = self._exec(remote_command(checked, timeout_s, limit), deadline, checked[0])
-        started = time.monotonic()
         try:
             reads = deadline.within(timeout_s + CLIENT_SLACK_S)
             out, err, truncated, status = read_channel(
@@ -219,8 +231,8 @@ class SSHTransport:
         if status is None:
             self._drop(channel.get_transport())
             raise HostStalledError(
-                f"{checked[0]} on {self._name} did not finish within {timeout_s:g}s and the host sent "
-                f"nothing more for {CLIENT_SLACK_S:g}s after that: it stopped answering",
+                f"{checked[0]} on {self._name} did not finish within {timeout_s:g}s and no exit status "
+                f"came back {CLIENT_SLACK_S:g}s after that: the host stopped answering (or crawls)",
                 phase="output",
             )
         if status == -1 and not truncated:
@@ -251,7 +263,7 @@ class SSHTransport:
     def _lost_midway(self, channel: paramiko.Channel, program: str, got: int) -> None:
         """The channel closed with no exit status: the connection dropped, or a signal killed the command."""
         transport = channel.get_transport()
-        if transport.is_active():
+        if not _gone(transport):
             raise CommandFailedError(
                 f"{program} on {self._name} ended without an exit status (killed by a signal on the host)",
                 exit_status=-1,
