@@ -157,3 +157,26 @@ def test_bad_input_exits_2(args: list[str], tmp_path: Path) -> None:
     assert proc.returncode == EXIT_USAGE, proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert not (tmp_path / "cases").exists() or not list((tmp_path / "cases").iterdir())
+
+
+def test_a_group_with_one_host_reached_exits_0_and_names_the_other(tmp_path: Path) -> None:
+    from tests.transport.sshd_helpers import NEEDS_SSHD_REASONS, start_quiet_sshd, write_inventory
+
+    for missing, reason in NEEDS_SSHD_REASONS:
+        if missing:
+            pytest.skip(reason)
+    sshd = start_quiet_sshd(tmp_path / "sshd")
+    try:
+        inv = write_inventory(tmp_path / "inventory.yaml", sshd, name="box", groups=("web",))
+        data = yaml.safe_load(inv.read_text())
+        data["hosts"]["dead"] = {**data["hosts"]["box"], "port": _dead_port()}
+        inv.write_text(yaml.safe_dump(data))
+        proc = sleuth(*guided_run("web", inv, "--console"), home=tmp_path, stdin="a\n" * 20)
+    finally:
+        sshd.stop()
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert "sleuth: warning: not reached: dead: " in proc.stderr
+    md, report = _report(tmp_path)
+    verdict = report["verdict"]
+    assert isinstance(verdict, dict) and " — not reached: dead: " in verdict["summary"], verdict
+    assert "never reached" not in md and "not reached: dead: " in md
