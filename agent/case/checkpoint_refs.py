@@ -53,8 +53,8 @@ def _ref(record: str, data: Mapping[str, Any]) -> LedgerRef | None:
         case "Proposal":
             return LedgerRef(seq, (LedgerKind.PROPOSAL,), f"proposal {get('id')}", {"tool": get("tool")})
         case "Decision":
-            return LedgerRef(seq, (LedgerKind.DECISION,), f"decision on {get('proposal_id')}",
-                             {"verdict": get("verdict")})
+            # Not the verdict: an altered decision in a checkpoint is `execute`'s to refuse, on the record.
+            return LedgerRef(seq, (LedgerKind.DECISION,), f"decision on {get('proposal_id')}")
         case "Execution":
             return LedgerRef(seq, (LedgerKind.EXECUTION_FINISHED, LedgerKind.OBSERVATION),
                              f"result of {get('proposal_id')} on {get('host')}", {"tool": get("tool")})
