@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from playbooks.checks_conclusions import CONCLUSION_CHECKS
 from playbooks.issues import Issue, Severity
-from playbooks.lint import Check, LintContext
+from playbooks.lint.base import Check, LintContext
+from playbooks.lint.conclusion_rules import CONCLUSION_CHECKS
 from playbooks.refs import ConcatRef, Encoding, FindingRef, InputRef, ItemRef
 from playbooks.values import InputType
 from playbooks.walk import condition_gates, step_dependencies, step_refs

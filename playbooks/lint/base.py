@@ -1,16 +1,18 @@
-"""Lint framework: small check classes, each returning located issues with a severity (pySigma style)."""
+"""The lint framework: a check class per rule, each yielding located issues with a severity (pySigma style).
+
+Rules live beside it (structure, conclusion and catalogue rules) and import only this module; the package
+`playbooks.lint` puts them together and lints files."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from playbooks.catalogue import Catalogue
 from playbooks.issues import Issue, Severity, sort_issues
-from playbooks.loader import ParsedPlaybook, read_source
 from playbooks.parts import PlaybookParts
 from playbooks.schema import Playbook, Step
 from playbooks.yamlsource import Loc, SourceMap
@@ -85,40 +87,3 @@ def run_checks(ctx: LintContext, checks: Iterable[Check]) -> list[Issue]:
             continue
         issues.extend(check.run(ctx))
     return sort_issues(issues)
-
-
-def lint_playbook(
-    playbook: Playbook,
-    catalogue: Catalogue | None,
-    *,
-    path: Path | None = None,
-    checks: Sequence[Check] | None = None,
-) -> list[Issue]:
-    """Every lint issue of a loaded playbook (tool checks need a catalogue)."""
-    from playbooks.checks import ALL_CHECKS
-
-    smap = playbook.source or SourceMap(str(path) if path else playbook.id)
-    ctx = LintContext(PlaybookParts.of(playbook), smap, catalogue, path)
-    return run_checks(ctx, ALL_CHECKS if checks is None else checks)
-
-
-def lint_parsed(
-    parsed: ParsedPlaybook, catalogue: Catalogue | None, checks: Sequence[Check], *, path: Path | None = None
-) -> list[Issue]:
-    """Schema issues plus every rule that can still run on what validated, in file order."""
-    if parsed.parts is None:
-        return parsed.issues
-    found = run_checks(LintContext(parsed.parts, parsed.smap, catalogue, path), checks)
-    return sort_issues([*parsed.issues, *found])
-
-
-def lint_file(path: Path, catalogue: Catalogue | None) -> list[Issue]:
-    """Load and lint one file in one pass: schema problems and every rule that can run on what validated."""
-    from playbooks.checks import ALL_CHECKS
-
-    return lint_parsed(read_source(path), catalogue, ALL_CHECKS, path=path)
-
-
-def has_errors(issues: Iterable[Issue]) -> bool:
-    """True when any issue is an error."""
-    return any(i.severity == Severity.ERROR for i in issues)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from playbooks.conclusions import DECIDING
 from playbooks.conditions import condition_refs
 from playbooks.issues import Issue, Severity, did_you_mean
-from playbooks.lint import Check, LintContext
+from playbooks.lint.base import Check, LintContext
 
 
 class ConclusionRefs(Check):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pydantic import ValidationError
 
 from playbooks.issues import Issue, Severity, did_you_mean
-from playbooks.lint import Check, LintContext
+from playbooks.lint.base import Check, LintContext
 from playbooks.refs import ConcatRef, FindingRef, InputRef
 from playbooks.samples import sample_args
 from playbooks.schema import Step
