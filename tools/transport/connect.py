@@ -175,7 +175,7 @@ def _translate(exc: BaseException, where: str, known: Path, deadline: Deadline) 
     if isinstance(exc, paramiko.PasswordRequiredException):
         return AuthFailedError(f"{where}: a private key is encrypted and no passphrase is configured")
     if isinstance(exc, paramiko.AuthenticationException):
-        if str(exc) == "Authentication timeout." or deadline.expired():
+        if str(exc) == "Authentication timeout.":  # paramiko's words for its auth_timeout (what was left)
             return HandshakeTimeoutError(
                 f"{where}: authentication did not finish within {deadline.budget_s:g}s (the host stopped "
                 "answering; our credentials were neither accepted nor refused)",

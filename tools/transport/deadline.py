@@ -44,8 +44,7 @@ class Deadline:
 
     def within(self, seconds: float) -> Deadline:
         """A deadline ending `seconds` from now or at this one's end, whichever is first (same cancel)."""
-        inner = Deadline(min(seconds, self.remaining()), cancel=self.cancel)
-        return inner
+        return Deadline(min(seconds, self.remaining()), cancel=self.cancel)
 
     def wait(self, event: threading.Event, what: str) -> bool:
         """Wait for `event` in slices until it is set (True) or the deadline passes (False)."""
