@@ -103,12 +103,14 @@ def checkpoint_refs(case_dir: Path, thread_id: str) -> list[LedgerRef]:
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?{how}", uri=True)
         try:
-            row = conn.execute(
+            # A crash before the saver's first setup leaves a file without its tables: no checkpoint yet.
+            tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            row = None if "checkpoints" not in tables else conn.execute(
                 "SELECT checkpoint_id, type, checkpoint FROM checkpoints"
                 " WHERE thread_id = ? AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1",
                 (thread_id,),
             ).fetchone()
-            writes = [] if row is None else conn.execute(
+            writes = [] if row is None or "writes" not in tables else conn.execute(
                 "SELECT channel, type, value FROM writes WHERE thread_id = ? AND checkpoint_ns = ''"
                 " AND checkpoint_id = ?",
                 (thread_id, row[0]),

@@ -40,6 +40,10 @@ def check_chain(case_dir: Path) -> None:
 def check_checkpoints(case_dir: Path) -> None:
     """Refuse a checkpoints file SQLite cannot read or finds damaged (a missing one is left to the runner)."""
     path = case_dir / CHECKPOINTS_FILE
+    if path.exists() and not path.is_file():
+        raise CaseIntegrityError(
+            f"case {case_dir.name}: {CHECKPOINTS_FILE} is not a file; refusing to resume"
+        )
     if not path.is_file():
         return
     try:
