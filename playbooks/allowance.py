@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from playbooks.bounds import ArgBound
 from playbooks.catalogue import Catalogue
 from playbooks.errors import ProposalRejectedError
-from playbooks.refs import ArgBound
 from playbooks.schema import Step
 from tools.base import ToolArgs
 

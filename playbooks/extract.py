@@ -10,7 +10,7 @@ from typing import Literal
 import re2
 from pydantic import BaseModel, ConfigDict
 
-from playbooks.refs import BuiltinExtractor, ColumnExtractor, RegexExtractor
+from playbooks.extractors import BuiltinExtractor, ColumnExtractor, RegexExtractor
 from playbooks.schema import Step
 
 ValueKind = Literal["ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "user", "path", "pid", "custom"]

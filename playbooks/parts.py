@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import TypeAdapter, ValidationError
 
-from playbooks.refs import Name
+from playbooks.names import Name
 from playbooks.schema import InputSpec, Playbook, Step
 
 _INPUT = TypeAdapter(dict[Name, InputSpec])

@@ -8,16 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import re2
 
 from playbooks.catalogue import Catalogue
-from playbooks.refs import (
-    ArgValue,
-    BuiltinExtractor,
-    ColumnExtractor,
-    ConcatRef,
-    Encoding,
-    FindingRef,
-    InputRef,
-    ItemRef,
-)
+from playbooks.extractors import BuiltinExtractor, ColumnExtractor
+from playbooks.refs import ArgValue, ConcatRef, Encoding, FindingRef, InputRef, ItemRef
 from playbooks.schema import InputSpec, Step
 from playbooks.values import SAMPLES, BoundValue, duration_seconds
 

@@ -6,10 +6,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
+from playbooks.bounds import ArgBound
 from playbooks.conditions import Condition
+from playbooks.extractors import Extractor
 from playbooks.names import TECHNIQUE_PATTERN as TECHNIQUE_PATTERN
 from playbooks.names import Name, StrictModel, Technique
-from playbooks.refs import ArgBound, ArgValue, Extractor
+from playbooks.refs import ArgValue
 from playbooks.values import BoundValue, InputType, parse_value
 from playbooks.yamlsource import SourceMap
 

@@ -171,7 +171,7 @@ def test_extract_from_debian_auth_lines(brute):
         "Nov 26 10:02:00 web01 sshd[2300]: session opened for user deploy(uid=1001) by (uid=0)",
     ]
     rows = [{"path": "/var/log/auth.log", "line_no": n, "line": line} for n, line in enumerate(lines, 1)]
-    from playbooks.refs import BuiltinExtractor
+    from playbooks.extractors import BuiltinExtractor
     from playbooks.schema import Step
 
     step = Step(
@@ -214,7 +214,7 @@ def test_extract_from_debian_auth_lines(brute):
 
 
 def test_extract_hashes_ipv6_and_columns():
-    from playbooks.refs import BuiltinExtractor, ColumnExtractor, RegexExtractor
+    from playbooks.extractors import BuiltinExtractor, ColumnExtractor, RegexExtractor
     from playbooks.schema import Step
 
     step = Step(
@@ -248,7 +248,7 @@ def test_extract_hashes_ipv6_and_columns():
 
 
 def test_extraction_is_linear_on_hostile_text():
-    from playbooks.refs import RegexExtractor
+    from playbooks.extractors import RegexExtractor
     from playbooks.schema import Step
 
     step = Step(
