@@ -182,7 +182,7 @@ def test_closing_the_pool_stops_calls_in_flight_in_worker_threads(
             worker.start()
             time.sleep(1.0)  # the worker is now waiting for the banner, or for the answer to its exec
             assert worker.is_alive()
-        started = time.monotonic()
+            started = time.monotonic()  # closing the pool must not wait for the worker's connect either
         worker.join(30)
         elapsed = time.monotonic() - started
     assert not worker.is_alive()
