@@ -11,9 +11,9 @@ from typing import NoReturn
 
 from agent.approval import printable
 from agent.case.errors import CaseError, CaseIntegrityError
+from agent.cli.boundary import EXIT_INTERNAL as EXIT_INTERNAL  # re-exported: every code importable here
+from agent.cli.boundary import EXIT_LOCAL_IO as EXIT_LOCAL_IO
 from agent.cli.boundary import (
-    EXIT_INTERNAL,
-    EXIT_LOCAL_IO,
     LocalIOError,
     configure_logging,
     describe_os_error,
@@ -38,7 +38,6 @@ EXIT_PAUSED = 5  # the case waits for an answer (`sleuth resume`)
 # could not write or read a file (disk full, a path that is a file, a damaged database); both defined in
 # agent.cli.boundary.
 EXIT_INTERRUPTED = 130  # Ctrl-C (a case being driven is paused: `sleuth resume`)
-__all__ = ["EXIT_INTERNAL", "EXIT_LOCAL_IO"]  # re-exported: every exit code is importable from here
 
 EXIT_CODES_HELP = (
     "exit status: 0 done, 1 a check found problems (lint, audit, a tampered case), 2 bad arguments or input, "
@@ -115,7 +114,19 @@ def _exit_code_for(exc: BaseException) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `sleuth` command; every failure ends as one line on stderr and its exit code."""
-    parser = build_parser()
+    try:
+        parser = build_parser()
+        args = _parse(parser, argv)
+        configure_logging(data_dir())
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("sleuth: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the boundary: nothing below it may end as a traceback
+        return report_error(exc)
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     # Commands taking free key=value pairs (`sleuth tool NAME --target X k=v`) accept them after options too.
     args, extras = parser.parse_known_args(argv)
     if extras:
@@ -123,15 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if dest is None or any(e.startswith("-") for e in extras):
             parser.error(f"unrecognized arguments: {' '.join(extras)}")
         setattr(args, dest, [*getattr(args, dest), *extras])
-    configure_logging(data_dir())
-    try:
-        code: int = args.func(args)
-    except KeyboardInterrupt:
-        print("sleuth: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # the boundary: nothing below it may end as a traceback
-        return report_error(exc)
-    return code
+    return args
 
 
 def report_error(exc: Exception) -> int:
@@ -141,14 +144,8 @@ def report_error(exc: Exception) -> int:
         print(f"sleuth: error: {full}", file=sys.stderr)
         return EXIT_LOCAL_IO
     if isinstance(exc, _KNOWN_ERRORS):
-        text = str(exc) or type(exc).__name__
-        print(
-            "\n".join(
-                printable(f"sleuth: error: {text}" if n == 0 else line)
-                for n, line in enumerate(text.split("\n"))
-            ),
-            file=sys.stderr,
-        )
+        first, *rest = (str(exc) or type(exc).__name__).split("\n")
+        print("\n".join(printable(line) for line in [f"sleuth: error: {first}", *rest]), file=sys.stderr)
         return _exit_code_for(exc)
     if isinstance(exc, OSError):
         print(f"sleuth: error: {one_line(describe_os_error(exc))}", file=sys.stderr)

@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.cli.boundary import writing_under
-from agent.cli.main import EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TARGET, EXIT_USAGE, CliError
+from agent.cli.main import (
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PAUSED,
+    EXIT_TARGET,
+    EXIT_USAGE,
+    CliError,
+)
 from agent.cli.validate import (
     dir_to_create,
     existing_dir,
@@ -21,8 +29,6 @@ from agent.cli.validate import (
 if TYPE_CHECKING:
     from agent.runner import RunOutcome
     from agent.session import Session
-
-EXIT_PAUSED = 5
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -264,7 +270,8 @@ def _resume(args: argparse.Namespace) -> int:
             f"case {meta.id} is {meta.status}; nothing to resume (see `sleuth report {meta.id}`)", EXIT_USAGE
         )
     approver = args.approver or default_approver()
-    session = reopen_case(args.case, store=store, approver=approver)
+    with writing_under(store.root):
+        session = reopen_case(args.case, store=store, approver=approver)
     with session_scope(session):
         return _driven(session, args.ui)
 

@@ -57,8 +57,8 @@ class Reach:
         return bool(self.unreached) and not self.reached
 
     def text(self) -> str:
-        """`host: reason; host: reason` over the hosts not reached."""
-        return "; ".join(f"{host}: {reason}" for host, reason in self.unreached.items())
+        """`host: reason; host: reason` over the hosts not reached, by name (runs end in any order)."""
+        return "; ".join(f"{host}: {self.unreached[host]}" for host in sorted(self.unreached))
 
 
 def reach_of(runs: Iterable[tuple[str, str | None, str]]) -> Reach:
