@@ -188,8 +188,9 @@ class DeadlineTransport(paramiko.Transport):
             failure = self.get_exception()
             reason = detail(failure) if failure is not None else "the key exchange failed"
             if failure is None or isinstance(failure, EOFError | OSError) or "EOF" in reason:
+                said = "" if failure is None or not str(failure).strip() else f": {reason}"
                 raise ConnectionLostError(
-                    f"{self._where} closed the connection during the SSH key exchange: {reason}",
+                    f"{self._where} closed the connection during the SSH key exchange{said}",
                     phase="key exchange",
                 )
             raise HostUnreachableError(f"SSH key exchange with {self._where} failed: {reason}")

@@ -148,8 +148,8 @@ class SSHTransport:
             if deadline.expired():
                 self._drop(transport)
                 raise HostStalledError(
-                    f"host {self._name} stopped answering: no channel opened for {what} within "
-                    f"{deadline.budget_s:g}s",
+                    f"host {self._name} stopped answering (or answers too slowly): no channel opened "
+                    f"for {what} within {deadline.budget_s:g}s",
                     phase="channel open",
                 ) from None
             # The connection is fine but the host refused this session (sshd MaxSessions, ...).
