@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+import yaml
 
-from sandbox.sshd import SshdProcess
+from sandbox.sshd import SshdProcess, known_hosts_line
 from tests.support.faultproxy import FaultProxy
 from tests.transport.fault_helpers import load_proxy_inventory
 from tools.errors import HostUnreachableError
+from tools.inventory import load_inventory
 from tools.transport.ssh import SSHPool, SSHTransport
 
 pytestmark = pytest.mark.sshd
@@ -70,3 +73,41 @@ def test_threads_asking_for_one_dead_host_wait_for_one_attempt(
         assert all("box" in str(e) for e in errors)
         assert proxy.accepted == 1, "the threads waiting for the attempt in flight must not open their own"
         assert elapsed < 1 + 5
+
+
+def test_threads_fanning_out_over_many_hosts_open_one_connection_each(
+    tmp_path: Path, shared_sshd: SshdProcess
+) -> None:
+    # 8 hosts (each its own proxy, so its own address), 3 threads per host, all released at once.
+    with ExitStack() as stack:
+        proxies = [stack.enter_context(FaultProxy("forward", shared_sshd.port)) for _ in range(8)]
+        known = tmp_path / "known_hosts"  # one file for all: pinned keys are read while others connect
+        known.write_text("".join(known_hosts_line(p.port, shared_sshd.keys) for p in proxies))
+        hosts = {
+            f"h{i}": {
+                "address": "127.0.0.1",
+                "port": proxy.port,
+                "user": "root",
+                "key_file": str(shared_sshd.keys.client_key),
+                "known_hosts": str(known),
+                "connect_timeout_s": 10,
+            }
+            for i, proxy in enumerate(proxies)
+        }
+        path = tmp_path / "inventory.yaml"
+        path.write_text(yaml.safe_dump({"hosts": hosts}), encoding="utf-8")
+        names = [f"h{i % 8}" for i in range(24)]
+        calls = iter(names)
+        lock = threading.Lock()
+
+        def one() -> tuple[str, bytes]:
+            with lock:
+                name = next(calls)
+            return name, pool.transport(name).run(["id", "-u"]).stdout
+
+        with SSHPool(load_inventory(path)) as pool:
+            results = _together(24, one)
+            opened = {name: pool.transport(name).connections_opened for name in hosts}
+    assert sorted(r for r in results if isinstance(r, tuple)) == sorted((n, b"0\n") for n in names), results
+    assert opened == dict.fromkeys(hosts, 1)
+    assert [p.accepted for p in proxies] == [1] * 8
