@@ -48,6 +48,13 @@ class _LogFile(logging.FileHandler):
         Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
         return super()._open()
 
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write the record; drop it when the log folder cannot be made (FileHandler opens unguarded)."""
+        try:
+            super().emit(record)
+        except OSError:
+            self.handleError(record)
+
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
         """Drop it: the default prints a traceback to stderr, the very thing this handler exists to stop."""
 

@@ -213,6 +213,20 @@ def test_library_logs_warnings_and_thread_errors_go_to_the_log_file(tmp_path: Pa
     assert "uncaught exception in thread transport-thread" in log and "ZeroDivisionError" in log
 
 
+def test_a_data_dir_that_cannot_be_made_drops_the_records_silently(tmp_path: Path) -> None:
+    afile = tmp_path / "a-file"
+    afile.write_text("x")
+    proc = subprocess.run(
+        [SLEUTH[0], "-c", LIBRARY_NOISE, str(afile / "home")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "done\n", "")
+
+
 def test_nothing_is_written_to_the_data_dir_when_nothing_is_logged(tmp_path: Path) -> None:
     assert sleuth("tools", home=tmp_path).returncode == 0
     assert not (tmp_path / "logs").exists()
