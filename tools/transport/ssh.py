@@ -9,6 +9,11 @@ the shell sees only literals and hands the program exactly our argv (metacharact
 backticks, newlines and non-UTF-8 bytes included). The remote `timeout` stops a command that
 runs too long even if the connection drops; the client enforces the timeout too. `prlimit` bounds the
 command's address space, so a search of /dev/zero fails of it (CommandMemoryError) instead of growing.
+
+Every call has one deadline (the command timeout + the remote timeout's slack + the connect budget) over
+reconnect, channel open, exec and reads, waited in slices (deadline.py): a host that stops answering at
+any point ends the call with a typed error naming the phase (HostStalledError, ConnectionLostError), Ctrl-C
+is raised within a slice, and the pool's close or cancel stops calls in flight in other threads.
 """
 
 from __future__ import annotations
