@@ -115,9 +115,9 @@ def disk_full(exc: BaseException, where: Path | None = None) -> str | None:
 
 
 @contextmanager
-def writing_under(where: Path) -> Iterator[None]:
-    """Errors of a block that writes under `where` (a case dir) named by it: disk full, a damaged
-    SQLite file (`database`), instead of a message that names no file."""
+def writing_under(where: Path, *, database: Path | None = None) -> Iterator[None]:
+    """Errors of a block that writes under `where` (a case dir) named by it: disk full, and a SQLite error
+    as `DATABASE: problem` (the case's checkpoints file), instead of a message that names no file."""
     try:
         yield
     except Exception as exc:
@@ -125,7 +125,7 @@ def writing_under(where: Path) -> Iterator[None]:
         if full is not None:
             raise LocalIOError(full) from exc
         if isinstance(exc, sqlite3.DatabaseError):
-            raise LocalIOError(f"{where}: {exc}") from exc
+            raise LocalIOError(f"{database or where}: {exc}") from exc
         raise
 
 

@@ -194,8 +194,10 @@ def _finish(session: Any, outcome: Any) -> int:
 def _driven(session: Session, ui: str) -> int:
     """Drive the case to its end or a pause; Ctrl-C pauses it (the checkpoint holds), errors writing under
     the case dir name it."""
+    from agent.case.store import CHECKPOINTS_FILE
+
     try:
-        with writing_under(session.case.dir):
+        with writing_under(session.case.dir, database=session.case.dir / CHECKPOINTS_FILE):
             return _finish(session, _drive(session, ui))
     except KeyboardInterrupt:
         case_id = session.case.id
