@@ -177,17 +177,13 @@ def _finish(session: Any, outcome: Any) -> int:
         )
         return EXIT_PAUSED
     report = session.case.dir / "report.md"
+    print(f"case {case_id}: {outcome.state.status}; report: {report}")
     reach = reach_of_executions(outcome.state.executions)
     if reach.never:
-        print(
-            f"sleuth: case {case_id} {outcome.state.status} without reaching the target: {reach.text()}; "
-            f"report: {report}",
-            file=sys.stderr,
-        )
+        print(f"sleuth: error: case {case_id}: target never reached: {reach.text()}", file=sys.stderr)
         return EXIT_TARGET
     if reach.unreached:
-        print(f"sleuth: warning: not reached: {reach.text()}", file=sys.stderr)
-    print(f"case {case_id}: {outcome.state.status}; report: {report}")
+        print(f"sleuth: warning: case {case_id}: not reached: {reach.text()}", file=sys.stderr)
     return EXIT_OK
 
 

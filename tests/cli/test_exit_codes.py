@@ -40,6 +40,11 @@ def _inventory(home: Path, hosts: dict[str, dict[str, object]]) -> Path:
     return path
 
 
+def _case_id(home: Path) -> str:
+    (case,) = (home / "cases").iterdir()
+    return case.name
+
+
 def _report(home: Path) -> tuple[str, dict[str, object]]:
     (case,) = (home / "cases").iterdir()
     return (case / "report.md").read_text(), json.loads((case / "report.json").read_text())
@@ -53,7 +58,8 @@ def test_a_host_nothing_listens_on_exits_3_and_the_verdict_says_never_reached(tm
     proc = sleuth(*guided_run("web01", inv, "--console"), home=tmp_path, stdin="a\n" * 10)
     assert proc.returncode == EXIT_TARGET, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "without reaching the target: web01:" in proc.stderr
+    assert f"case {_case_id(tmp_path)}: closed; report: " in proc.stdout
+    assert f"sleuth: error: case {_case_id(tmp_path)}: target never reached: web01: " in proc.stderr
     md, report = _report(tmp_path)
     verdict = report["verdict"]
     assert isinstance(verdict, dict)
@@ -175,7 +181,7 @@ def test_a_group_with_one_host_reached_exits_0_and_names_the_other(tmp_path: Pat
     finally:
         sshd.stop()
     assert proc.returncode == EXIT_OK, proc.stderr
-    assert "sleuth: warning: not reached: dead: " in proc.stderr
+    assert f"sleuth: warning: case {_case_id(tmp_path)}: not reached: dead: " in proc.stderr
     md, report = _report(tmp_path)
     verdict = report["verdict"]
     assert isinstance(verdict, dict) and " — not reached: dead: " in verdict["summary"], verdict
