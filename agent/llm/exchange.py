@@ -136,6 +136,12 @@ def post_chat(
                 if watchdog.fired:
                     raise ModelDeadlineError(_late(url, deadline, received)) from None
                 raise
+    except httpx.ConnectTimeout:
+        if deadline.expired:
+            raise ModelDeadlineError(_late(url, deadline, received)) from None
+        raise ModelUnavailableError(
+            f"cannot reach the model server at {url}: no connection within {CONNECT_TIMEOUT_S:g} s"
+        ) from None
     except httpx.TimeoutException:
         raise ModelDeadlineError(_late(url, deadline, received)) from None
     except httpx.HTTPError as exc:
