@@ -31,9 +31,11 @@ def closed_port() -> Iterator[int]:
 
 
 def _run_failing_case(h: Harness, inventory: Path, error_kind: str) -> str:
-    """Run the playbook where every tool call fails with `error_kind`; check the case still closes."""
+    """Run the playbook where every tool call fails with `error_kind`; check the case still closes, and
+    exits 3 saying the target was never reached."""
     done = h.run_case(answers=5, inventory=inventory)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 3, done.stderr
+    assert "target never reached" in done.stderr
     assert done.stderr.count(f"failed ({error_kind})") == 2  # shown to the human as it happens
     case = h.only_case()
     entries = h.ledger(case)
