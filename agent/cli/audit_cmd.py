@@ -10,7 +10,8 @@ from typing import Any
 import yaml
 
 from agent.approval import printable
-from agent.case.errors import CaseError
+from agent.case.errors import CaseError, CaseLockedError
+from agent.case.lease import CaseLease
 from agent.case.signing import (
     generate_key,
     key_fingerprint,
@@ -161,9 +162,16 @@ def run_keygen(args: argparse.Namespace) -> int:
 def run_repair(args: argparse.Namespace) -> int:
     """Handler of `sleuth audit repair`."""
     try:
-        with CaseStore(args.case_dir).open(args.case) as case:
+        store = CaseStore(args.case_dir)
+        # A repair writes to the ledger: never while another process drives the case.
+        with (
+            CaseLease.acquire(store.case_dir(args.case), command="sleuth audit repair"),
+            store.open(args.case) as case,
+        ):
             torn = case.ledger.repair(actor=getpass.getuser(), evidence=case.evidence)
             head = case.ledger.head_seq
+    except CaseLockedError as exc:
+        raise CliError(str(exc)) from exc
     except CaseError as exc:
         raise CliError(str(exc), EXIT_CHECK_FAILED) from exc
     if torn is None:

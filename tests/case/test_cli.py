@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from agent.case.lease import CaseLease
 from tests.case.conftest import ledger_lines, make_case, sleuth, write_lines
 
 
@@ -101,3 +102,16 @@ def test_verify_output_shows_a_tampered_ledgers_text_inert(tmp_path: Path) -> No
         assert all(ch.isprintable() or ch == "\n" for ch in done.stdout), repr(done.stdout)
     report = json.loads(done.stdout)
     assert hostile in report["problem"]["reason"]  # json.loads gives the raw value back
+
+
+def test_repair_waits_for_no_one_while_another_process_drives_the_case(tmp_path: Path) -> None:
+    """`audit repair` writes to the ledger: refused (exit 2, one line) while the case's lease is held."""
+    case_dir = make_case(tmp_path / "cases", close=False)
+    before = (case_dir / "ledger.jsonl").read_bytes()
+    with CaseLease.acquire(case_dir, command="sleuth resume"):
+        held = sleuth("audit", "repair", case_dir.name, home=tmp_path)
+    assert held.returncode == 2, held.stderr
+    assert "is being driven by pid" in held.stderr and len(held.stderr.strip().splitlines()) == 1
+    assert (case_dir / "ledger.jsonl").read_bytes() == before
+    free = sleuth("audit", "repair", case_dir.name, home=tmp_path)
+    assert free.returncode == 0 and "nothing to repair" in free.stdout, free.stderr
