@@ -13,7 +13,7 @@ from typing import Literal
 
 import yaml
 from langchain_core.language_models import BaseChatModel
-from pydantic import BaseModel, ConfigDict, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from agent.case.errors import CaseError, CaseIntegrityError, LedgerCorruptError
 from agent.case.fsutil import atomic_write
@@ -74,6 +74,10 @@ class RunSpec(BaseModel):
     """Intel store file (default: the data dir's)."""
     timeout_s: float = 30.0
     """Per-command timeout."""
+    fanout_concurrency: int = Field(default=16, ge=1, le=256)
+    """Hosts a step runs on at once (a group target)."""
+    model_deadline_s: float | None = Field(default=None, gt=0, le=3600)
+    """Overall time for one model proposal, all its tries together (None: the backend's own, 120 s)."""
     trust_new_host_keys: bool = False
     """Pin host keys seen for the first time (reported)."""
     record_dir: str | None = None
@@ -181,7 +185,9 @@ def _executor(spec: RunSpec, credentials: CredentialPrompts) -> tuple[Executor, 
         log_paths=spec.log_paths,
     )
     intel = IntelStore.open(Path(spec.intel_db) if spec.intel_db else data_dir() / "intel.sqlite")
-    live: Executor = LiveExecutor(targets, intel=intel, timeout_s=spec.timeout_s)
+    live: Executor = LiveExecutor(
+        targets, intel=intel, timeout_s=spec.timeout_s, fanout_concurrency=spec.fanout_concurrency
+    )
     if spec.record_dir is not None:
         live = RecordingExecutor(live, Path(spec.record_dir))
     return live, targets
@@ -191,13 +197,13 @@ def _proposer(
     spec: RunSpec, playbook: Playbook, catalogue: Catalogue, chat_model: BaseChatModel | None
 ) -> Proposer:
     if chat_model is not None:
-        return ChatProposer(chat_model, playbook, catalogue)
+        return ChatProposer(chat_model, playbook, catalogue, deadline_s=spec.model_deadline_s)
     if spec.backend == "guided":
         return GuidedProposer()
     from agent.llm.factory import make_chat_model  # the model stack loads only when a model is asked for
 
     model = make_chat_model(spec.backend, model=spec.model, base_url=spec.base_url, weights=spec.weights)
-    return ChatProposer(model, playbook, catalogue)
+    return ChatProposer(model, playbook, catalogue, deadline_s=spec.model_deadline_s)
 
 
 def _hosts(spec: RunSpec) -> tuple[str, ...]:

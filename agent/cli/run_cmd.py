@@ -23,6 +23,7 @@ from agent.cli.validate import (
     existing_file,
     file_to_create,
     http_url,
+    positive_int,
     positive_seconds,
 )
 
@@ -120,6 +121,20 @@ def add_case_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout", type=positive_seconds, default=30.0, help="per-command timeout in seconds"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=positive_int,
+        default=16,
+        metavar="N",
+        help="hosts of a group a step runs on at once (default 16)",
+    )
+    parser.add_argument(
+        "--model-deadline",
+        type=positive_seconds,
+        metavar="SECONDS",
+        help="overall time for one model proposal, retries included (default: 120); past it the "
+        "playbook's own call is proposed, saying why",
     )
     parser.add_argument(
         "--case-dir", type=dir_to_create, help="directory holding the cases (default: data dir/cases)"
@@ -235,6 +250,8 @@ def _run(args: argparse.Namespace) -> int:
         weights=args.weights,
         intel_db=str(args.intel_db) if args.intel_db else None,
         timeout_s=args.timeout,
+        fanout_concurrency=args.concurrency,
+        model_deadline_s=args.model_deadline,
         trust_new_host_keys=args.trust_new_host_key,
         record_dir=str(args.record.resolve()) if args.record else None,
         replay_dir=str(args.replay.resolve()) if args.replay else None,

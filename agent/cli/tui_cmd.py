@@ -39,6 +39,8 @@ def _tui(args: argparse.Namespace) -> int:
             model=args.model,
             base_url=args.base_url,
             timeout_s=args.timeout,
+            fanout_concurrency=args.concurrency,
+            model_deadline_s=args.model_deadline,
             trust_new_host_keys=args.trust_new_host_key,
             replay_dir=args.replay,
         )

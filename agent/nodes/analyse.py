@@ -15,6 +15,7 @@ from agent.case.payloads import Analysis
 from agent.context import RunContext
 from agent.executor import load_result
 from agent.journal import FindingRecorded, Refusal
+from agent.llm.budget import Deadline
 from agent.nodes.common import Update, current_step, step_view
 from agent.proposers.base import CallBudget, ModelOutputError
 from agent.state import CaseState, Execution, Finding, Proposal
@@ -131,7 +132,10 @@ def _model_analysis(
         view = step_view(state, ctx, {}, feedback=None)
         view = view.model_copy(update={"evidence": tuple(e for e in view.evidence if e.sha256 in runs)})
         try:
-            answer, raw = ctx.analyst.analyse(view, CallBudget(on_progress=ctx.events.model_progress))
+            seconds = ctx.analyst.deadline_s
+            deadline = Deadline(seconds) if seconds is not None else None
+            budget = CallBudget(deadline=deadline, on_progress=ctx.events.model_progress)
+            answer, raw = ctx.analyst.analyse(view, budget)
         except ModelOutputError as exc:
             ctx.events.progress(None)
             ctx.journal.record(

@@ -98,6 +98,9 @@ class CallBudget:
 class Analyst(Protocol):
     """Reads one proposal's evidence and reports a verdict and findings (model mode only)."""
 
+    deadline_s: float | None
+    """Seconds one analysis may take (None: the backend's own call limit)."""
+
     def analyse(self, view: StepView, budget: CallBudget | None = None) -> tuple[AnalysisAnswer, str]:
         """The parsed analysis and the raw answer; raises ModelOutputError on garbage."""
         ...

@@ -53,6 +53,10 @@ class HomeOptions:
     """OpenAI-compatible server URL."""
     timeout_s: float = 30.0
     """Per-command timeout."""
+    fanout_concurrency: int = 16
+    """Hosts of a group a step runs on at once."""
+    model_deadline_s: float | None = None
+    """Overall time for one model proposal (None: the backend's own)."""
     trust_new_host_keys: bool = False
     """Pin host keys seen for the first time."""
     replay_dir: Path | None = None
@@ -74,6 +78,8 @@ class HomeOptions:
             model=self.model,
             base_url=self.base_url,
             timeout_s=self.timeout_s,
+            fanout_concurrency=self.fanout_concurrency,
+            model_deadline_s=self.model_deadline_s,
             trust_new_host_keys=self.trust_new_host_keys,
             replay_dir=str(self.replay_dir.resolve()) if self.replay_dir else None,
             since=form.since,

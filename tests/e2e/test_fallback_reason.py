@@ -16,6 +16,7 @@ from agent.llm.openai_compat import OpenAICompatChatModel
 from tests.e2e.test_verdict import run_case
 from tests.e2e.verdict_playbook import AUTH, write_playbook
 from tests.llm.stall_server import Mode, stall_server
+from tests.support.cli import sleuth
 from tests.support.scripted_model import ScriptedChatModel, analysis, echo_default_call
 
 DEADLINE_S = 1.5
@@ -77,3 +78,23 @@ def test_answers_refused_every_try_fall_back_with_the_count_and_the_last_reason(
     assert "; proposing the playbook's own call\n" in console
     report = (case_dir / "report.md").read_text(encoding="utf-8")
     assert "## Proposals the model did not make" in report and "refused 3 times" in report
+
+
+@pytest.mark.timeout(120)
+def test_the_model_deadline_is_a_cli_option(tmp_path: Path) -> None:
+    """`--model-deadline` reaches the proposer: a silent server costs each proposal that long, not 120 s."""
+    log = tmp_path / "auth.log"
+    log.write_text(AUTH)
+    book = write_playbook(tmp_path, log)
+    with stall_server("silent") as server:
+        started = time.monotonic()
+        done = sleuth(
+            "run", str(book), "--target", "local", "--backend", "openai", "--base-url", server.base_url,
+            "--model", "t", "--model-deadline", str(DEADLINE_S), "--console",
+            "--intel-db", str(tmp_path / "intel.sqlite"), "--case-dir", str(tmp_path / "cases"),
+            home=tmp_path / "home", stdin="a\n" * 10, timeout=110,
+        )
+        took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert "model unavailable" in done.stdout + done.stderr
+    assert took < 60, f"the case took {took:.1f} s"

@@ -149,6 +149,7 @@ def _run(
     dead_port: int | None = None,
     *,
     approver: NotedApprover | None = None,
+    concurrency: int = 16,
     **entry: object,
 ) -> FleetRun:
     """The playbook on group `fleet`; `entry` changes every host's inventory entry (e.g. key_file)."""
@@ -167,6 +168,7 @@ def _run(
         inventory=str(inventory),
         backend="guided",
         intel_db=str(directory / "intel.sqlite"),
+        fanout_concurrency=concurrency,
     )
     approver = approver or NotedApprover()
     session = open_case(spec, store=CaseStore(directory / "cases"), approver="dana")
@@ -204,6 +206,14 @@ def test_the_hosts_of_a_step_run_at_once(live_run: FleetRun) -> None:
         assert len(spans) >= LIVE
         # One after another, each run would start after the previous one ended; at once, some start before.
         assert any(later[0] < earlier[1] for earlier, later in pairwise(spans)), spans
+
+
+def test_concurrency_one_runs_the_hosts_one_after_another(fleet: SandboxState, tmp_path: Path) -> None:
+    run = _run(fleet, tmp_path, concurrency=1)
+    for decision in (e for e in run.entries if e.kind == "decision"):
+        spans = _intervals(run, decision)
+        assert len(spans) >= LIVE
+        assert all(later[0] >= earlier[1] for earlier, later in pairwise(spans)), spans
 
 
 def test_results_keep_host_then_item_order(live_run: FleetRun) -> None:
