@@ -63,7 +63,7 @@ def test_db_flag_json_import_and_replace(tmp_path: Path) -> None:
     ("argv", "code", "message"),
     [
         (["intel", "lookup", "xyz"], 2, "sleuth: error: invalid hash: 'xyz' is not a hash"),
-        (["intel", "import", "{missing}", "--source", "s"], 4, "cannot read"),
+        (["intel", "import", "{missing}", "--source", "s"], 2, "no such file"),  # bad input: exit 2
         (["intel", "import", "{binary}", "--source", "s"], 4, ":1: binary file"),
         (["intel", "import", "{binary}", "--source", "bad name"], 2, "invalid source name"),
     ],
