@@ -101,14 +101,17 @@ class LocalTransport:
         started = time.monotonic()
         deadline = started + timeout_s
         prlimit = _prlimit()
-        bounded = [prlimit, f"--as={limit}", "--", executable, *checked[1:]] if prlimit else list(checked)
+        env = _environment()
+        if prlimit:  # prlimit finds the program by name (its messages keep their name) where we found it
+            env["PATH"] = f"{Path(executable).parent}{os.pathsep}{env['PATH']}"
+        bounded = [prlimit, f"--as={limit}", "--", *checked] if prlimit else list(checked)
         process = subprocess.Popen(
             bounded,
             executable=prlimit or executable,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=_environment(),
+            env=env,
             start_new_session=True,
             # Without prlimit: a bound C function, no Python code of ours, runs in the child before exec.
             preexec_fn=None
