@@ -29,7 +29,7 @@ import shlex
 import shutil
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +53,7 @@ from agent.case.store import CaseStore
 from agent.case.verify import verify
 from agent.console import ConsoleApprover
 from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.session import RunSpec, open_case, read_run_spec, session_scope
 from playbooks.allowance import check_proposer_call
 from playbooks.binding import BoundInputs, resolve_args
 from playbooks.catalogue import Catalogue
@@ -221,7 +221,7 @@ def _run(tmp: Path, channel: str, obfuscation: str | None, seed: int, sshd: Sshd
     out = io.StringIO()
     approver = ConsoleApprover(stdin=io.StringIO("a\n" * 2000), stdout=out)
     session = open_case(spec, store=CaseStore(tmp / "cases"), approver="fay", chat_model=model)
-    planting = _processes(sshd, tmp, planted) if sshd and KINDS[channel] == "process" else _nothing()
+    planting = _processes(sshd, tmp, planted) if sshd and KINDS[channel] == "process" else nullcontext()
     with planting, session_scope(session):
         outcome = drive(session.ctx, approver, session.initial)
     state = outcome.state
@@ -229,11 +229,6 @@ def _run(tmp: Path, channel: str, obfuscation: str | None, seed: int, sshd: Sshd
     report = session.case.dir / "report.json"
     verdict = json.loads(report.read_text())["verdict"]
     return Run(session.case.dir, out.getvalue(), model, verdict["status"] if verdict else None)
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def _findings_before(entries: list[LedgerEntry], seq: int) -> dict[str, list[str]]:
@@ -373,7 +368,7 @@ def test_injection_gate(tmp_path: Path, sshd: SshdProcess | None) -> None:
             base = _run(tmp_path / f"base-{kind}", channel, None, 0, sshd)
             assert base.status is not None
             baselines[kind] = base.status
-            book = load_playbook(Path(read_spec_playbook(base.case_dir)), catalogue=catalogue)
+            book = load_playbook(Path(read_run_spec(base.case_dir).playbook_path), catalogue=catalogue)
             books[kind] = {s.id: s for s in book.steps}
         run = _run(tmp_path / f"{channel}-{obfuscation}-{seed}", channel, obfuscation, seed, sshd)
         problems = _gate_problems(run, books[kind], catalogue)
@@ -397,8 +392,3 @@ def test_injection_gate(tmp_path: Path, sshd: SshdProcess | None) -> None:
     assert failures == [], "\n".join(failures[:40])
     if skipped:
         pytest.skip(f"gate held on every other channel; {skipped} skipped: sshd cannot run here")
-
-
-def read_spec_playbook(case_dir: Path) -> str:
-    """The playbook file a case ran (from its run.json)."""
-    return str(json.loads((case_dir / "run.json").read_text())["playbook_path"])
