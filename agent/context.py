@@ -11,7 +11,7 @@ from agent.faults import CrashPlan
 from agent.journal import Journal
 from agent.proposers.base import Analyst, Proposer
 from playbooks.catalogue import Catalogue
-from playbooks.schema import Playbook
+from playbooks.model import Playbook
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from agent.state import Decision, Proposal
 from playbooks.allowance import check_proposal
 from playbooks.catalogue import Catalogue
 from playbooks.errors import ProposalRejectedError
-from playbooks.schema import Playbook
+from playbooks.model import Playbook
 
 
 class AnswerRejectedError(ValueError):

@@ -35,8 +35,8 @@ from agent.proposers.guided import GuidedProposer
 from agent.state import CaseState
 from playbooks.binding import bind_inputs
 from playbooks.catalogue import Catalogue
+from playbooks.model import Playbook
 from playbooks.runtime import load_playbook
-from playbooks.schema import Playbook
 from playbooks.window import CaseWindow, parse_window
 from tools.intel.store import IntelStore
 from tools.inventory import load_inventory

@@ -23,7 +23,7 @@ from pydantic_core import PydanticUndefined
 from playbooks.bounds import ArgBound
 from playbooks.catalogue import Catalogue
 from playbooks.errors import ProposalRejectedError
-from playbooks.schema import Step
+from playbooks.model import Step
 from tools.base import ToolArgs
 
 

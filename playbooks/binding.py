@@ -7,8 +7,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from playbooks.errors import InputBindingError, UnresolvedReferenceError
+from playbooks.model import Playbook, Step
 from playbooks.refs import ArgValue, ConcatRef, Encoding, FindingRef, InputRef, ItemRef
-from playbooks.schema import Playbook, Step
 from playbooks.values import BoundValue, duration_seconds, parse_value
 from playbooks.window import CaseWindow, inherit
 

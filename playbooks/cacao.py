@@ -8,8 +8,8 @@ import uuid
 from datetime import UTC, datetime
 
 from playbooks.conditions import AnyInCondition, CountCondition, ExistsCondition
+from playbooks.model import Playbook, Step
 from playbooks.refs import ArgValue, ConcatRef, FindingRef, InputRef, ItemRef
-from playbooks.schema import Playbook, Step
 
 NAMESPACE = uuid.UUID("6f0c3d4e-2b1a-5c8d-9e7f-0a1b2c3d4e5f")  # fixed: ids are stable across exports
 _VAR_TYPES = {"int": "integer", "ip": "string", "hash": "hash", "path": "string"}

@@ -14,8 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from playbooks.conditions import condition_findings
+from playbooks.model import Conclusion, ConclusionStatus, Playbook, Step
 from playbooks.routing import Counts, evaluate
-from playbooks.schema import Conclusion, ConclusionStatus, Playbook, Step
 
 VerdictStatus = Literal["compromised", "suspicious", "no_evidence", "inconclusive"]
 StepState = Literal["examined", "partial", "not_examined", "condition_false"]

@@ -11,7 +11,7 @@ import re2
 from pydantic import BaseModel, ConfigDict
 
 from playbooks.extractors import BuiltinExtractor, ColumnExtractor, RegexExtractor
-from playbooks.schema import Step
+from playbooks.model import Step
 
 ValueKind = Literal["ipv4", "ipv6", "domain", "url", "md5", "sha1", "sha256", "user", "path", "pid", "custom"]
 RowScalar = str | int | float | bool | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from playbooks.schema import Playbook
+from playbooks.model import Playbook
 
 SCHEMA_ID = "https://sleuth-ir.invalid/schema/playbook.schema.json"
 

@@ -12,8 +12,8 @@ from pydantic_core import ErrorDetails
 
 from playbooks.errors import PlaybookLoadError
 from playbooks.issues import Issue, did_you_mean, error_issue, sort_issues
+from playbooks.model import Playbook
 from playbooks.parts import PlaybookParts
-from playbooks.schema import Playbook
 from playbooks.yamlsource import MAX_BYTES, Loc, SourceMap, parse_yaml
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from pydantic import TypeAdapter, ValidationError
 
+from playbooks.model import InputSpec, Playbook, Step
 from playbooks.names import Name
-from playbooks.schema import InputSpec, Playbook, Step
 
 _INPUT = TypeAdapter(dict[Name, InputSpec])
 

@@ -20,7 +20,7 @@ from playbooks.conditions import (
     RowsCondition,
     TopCondition,
 )
-from playbooks.schema import Step
+from playbooks.model import Step
 
 Counts = Mapping[str, Mapping[str, int]]
 """Finding name -> its distinct values -> how many times each was seen, in first-seen order."""

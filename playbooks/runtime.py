@@ -29,14 +29,14 @@ from pathlib import Path
 from playbooks.allowance import AllowedAction, allowed_actions, check_proposal
 from playbooks.binding import BoundInputs, bind_inputs, regex_literal, resolve_args
 from playbooks.catalogue import Catalogue, ToolSpec
+from playbooks.discovery import PlaybookEntry, find_playbook, list_playbooks
 from playbooks.errors import PlaybookLoadError
 from playbooks.extract import ExtractedValue, extract_findings, findings_of
 from playbooks.issues import Issue, Severity
-from playbooks.library import PlaybookEntry, find_playbook, list_playbooks
 from playbooks.lint import ALL_CHECKS, STRUCTURE_CHECKS, lint_parsed
 from playbooks.loader import read_source
+from playbooks.model import Playbook, Step
 from playbooks.routing import condition_holds, fanout_items
-from playbooks.schema import Playbook, Step
 
 __all__ = [
     "AllowedAction",

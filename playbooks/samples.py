@@ -9,8 +9,8 @@ import re2
 
 from playbooks.catalogue import Catalogue
 from playbooks.extractors import BuiltinExtractor, ColumnExtractor
+from playbooks.model import InputSpec, Step
 from playbooks.refs import ArgValue, ConcatRef, Encoding, FindingRef, InputRef, ItemRef
-from playbooks.schema import InputSpec, Step
 from playbooks.values import SAMPLES, BoundValue, duration_seconds
 
 Sample = str | int | float | bool | None | list[object]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from playbooks.errors import PlaybookError
-from playbooks.schema import PLAYBOOK_ID_PATTERN
+from playbooks.model import PLAYBOOK_ID_PATTERN
 
 _TEMPLATE = """\
 # yaml-language-server: $schema={schema_ref}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from playbooks.conditions import condition_refs, required_findings
+from playbooks.model import Step
 from playbooks.refs import ArgValue, ConcatRef, FindingRef, InputRef, ItemRef
-from playbooks.schema import Step
 from playbooks.yamlsource import Loc
 
 LeafRef = InputRef | FindingRef | ItemRef

@@ -12,10 +12,10 @@ from pathlib import Path
 from agent.cli.validate import dir_to_create, existing_dir, existing_file, file_to_create
 from playbooks.cacao import export_cacao
 from playbooks.catalogue import Catalogue
+from playbooks.discovery import find_playbook, list_playbooks, schema_path
 from playbooks.errors import PlaybookError
 from playbooks.issues import Severity
 from playbooks.jsonschema import render_schema
-from playbooks.library import find_playbook, list_playbooks, schema_path
 from playbooks.lint import has_errors, lint_file
 from playbooks.loader import load_playbook_file
 from playbooks.scaffold import scaffold_playbook

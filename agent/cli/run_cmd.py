@@ -232,7 +232,7 @@ def _run(args: argparse.Namespace) -> int:
     from agent.case.store import CaseStore
     from agent.session import RunSpec, default_approver, open_case, resolve_backend, session_scope
     from playbooks.binding import input_pairs
-    from playbooks.library import find_playbook
+    from playbooks.discovery import find_playbook
     from playbooks.window import describe_window
     from tools.inventory import log_overrides
 

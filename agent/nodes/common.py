@@ -9,7 +9,7 @@ from agent.executor import load_result
 from agent.proposers.base import EvidenceExcerpt, StepView
 from agent.state import CaseState, Finding
 from playbooks.binding import BoundInputs
-from playbooks.schema import Step
+from playbooks.model import Step
 from playbooks.values import BoundValue
 
 Update = dict[str, Any]

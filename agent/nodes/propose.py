@@ -20,8 +20,8 @@ from agent.state import CaseState, Proposal, ProposalSource
 from playbooks.allowance import check_proposer_call
 from playbooks.binding import resolve_args
 from playbooks.errors import PlaybookError, ProposalRejectedError
+from playbooks.model import Step
 from playbooks.routing import fanout_items
-from playbooks.schema import Step
 from playbooks.window import CaseWindow, inherit
 
 

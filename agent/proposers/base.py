@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 
 from agent.analysis import AnalysisAnswer
 from agent.llm.budget import Deadline, ProgressCallback
-from playbooks.schema import Step
+from playbooks.model import Step
 
 
 class EvidenceExcerpt(BaseModel):

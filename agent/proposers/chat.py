@@ -16,7 +16,7 @@ from agent.llm.errors import ModelDeadlineError, ModelError
 from agent.prompts import analysis_message, messages_for, system_prompt
 from agent.proposers.base import Call, CallBudget, Done, ModelOutputError, StepView
 from playbooks.catalogue import Catalogue
-from playbooks.schema import Playbook
+from playbooks.model import Playbook
 
 
 class ChatProposer:

@@ -13,8 +13,8 @@ from typing import ClassVar
 
 from playbooks.catalogue import Catalogue
 from playbooks.issues import Issue, Severity, sort_issues
+from playbooks.model import Playbook, Step
 from playbooks.parts import PlaybookParts
-from playbooks.schema import Playbook, Step
 from playbooks.yamlsource import Loc, SourceMap
 
 

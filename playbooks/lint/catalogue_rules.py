@@ -9,9 +9,9 @@ from pydantic import ValidationError
 
 from playbooks.issues import Issue, Severity, did_you_mean
 from playbooks.lint.base import Check, LintContext
+from playbooks.model import Step
 from playbooks.refs import ConcatRef, FindingRef, InputRef
 from playbooks.samples import sample_args
-from playbooks.schema import Step
 from playbooks.values import regex_problem
 from playbooks.walk import value_refs
 from playbooks.yamlsource import Loc

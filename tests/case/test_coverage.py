@@ -9,7 +9,7 @@ import pytest
 from agent.case.evidence import EvidenceStore
 from agent.coverage import StepDecision, coverage_line, coverage_warning, run_coverage, step_coverage
 from agent.state import Execution, StepOutcome
-from playbooks.schema import Playbook
+from playbooks.model import Playbook
 from tools.base import ToolResult
 from tools.coverage import Coverage, SourceCoverage
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from agent.cli.main import EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_LOCAL_IO, EXIT_USAGE
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.support.cli import ROOT, SLEUTH, guided_run, sleuth
 
 HOST = "sandbox-01"

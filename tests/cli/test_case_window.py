@@ -14,7 +14,7 @@ import yaml
 
 from agent.case.ledger import iter_entries
 from agent.case.payloads import CaseOpened, LedgerKind
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from playbooks.window import CaseWindow
 from tests.support.cli import guided_run, sleuth
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agent.cli.main import EXIT_OK, EXIT_TARGET, EXIT_USAGE
 from agent.report.verdict import reach_of, unreached_kinds
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.support.cli import guided_run, sleuth
 
 FIXTURES = find_playbook("linux.ssh.bruteforce").with_suffix(".tests") / "sandbox" / "fixtures"

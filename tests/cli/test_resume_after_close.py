@@ -17,7 +17,7 @@ import yaml
 
 from agent.case.meta import read_meta, write_meta
 from agent.case.store import CHECKPOINTS_FILE
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.support.cli import guided_run, sleuth
 
 HOST = "sandbox-01"

@@ -16,7 +16,7 @@ import yaml
 from agent.case.ledger import iter_entries
 from agent.case.payloads import CaseOpened, LedgerKind
 from agent.cli.main import EXIT_CHECK_FAILED
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.support.cli import guided_run, sleuth
 
 HOST = "sandbox-01"

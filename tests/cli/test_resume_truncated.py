@@ -20,7 +20,7 @@ from agent.case.payloads import Note
 from agent.case.store import CaseStore
 from agent.cli.main import EXIT_CHECK_FAILED
 from agent.faults import ENV_VAR
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.support.cli import guided_run, sleuth
 
 HOST = "sandbox-01"

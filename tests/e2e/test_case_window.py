@@ -14,7 +14,7 @@ from agent.case.payloads import CaseOpened, LedgerKind
 from agent.case.store import CaseStore
 from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from playbooks.window import CaseWindow
 from tests.e2e.test_end_to_end import expected_findings, reported
 from tests.support.approvers import ScriptedApprover

@@ -11,7 +11,7 @@ from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.support.approvers import ScriptedApprover
 from tests.support.scripted_model import DONE, ScriptedChatModel, analysis, call
 

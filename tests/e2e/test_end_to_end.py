@@ -17,7 +17,7 @@ from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.runner import RunOutcome, drive
 from agent.session import RunSpec, Session, open_case, session_scope
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from sandbox.findings import ExpectedFindings
 from tests.conftest import SandboxHandle
 from tests.support.approvers import ScriptedApprover

@@ -14,7 +14,7 @@ from agent.case.store import CaseStore
 from agent.case.verify import verify
 from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from sandbox import launcher
 from sandbox.state import SandboxState
 from tests.conftest import sandbox_skip_reason

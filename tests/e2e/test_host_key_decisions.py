@@ -18,7 +18,7 @@ from agent.console import pin_answer
 from agent.session import RunSpec, open_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen, HostKeyScreen
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.conftest import SandboxHandle
 from tests.support.cli import guided_run, sleuth
 from tests.tui.conftest import wait_until

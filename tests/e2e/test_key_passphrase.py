@@ -16,7 +16,7 @@ from agent.case.verify import verify
 from agent.session import RunSpec, open_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen, PassphraseScreen, ReasonScreen
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.conftest import SandboxHandle
 from tests.support.cli import guided_run, sleuth
 from tests.tui.conftest import wait_until

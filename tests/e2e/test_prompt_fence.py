@@ -14,7 +14,7 @@ from agent.prompts import END_FENCE, FENCE, step_message
 from agent.proposers.base import StepView
 from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
-from playbooks.schema import Step
+from playbooks.model import Step
 from tests.e2e.test_fanout_refusal import PLAYBOOK as FANOUT
 from tests.support.approvers import ScriptedApprover
 from tests.support.scripted_model import DONE, ScriptedChatModel, analysis, echo_default_call

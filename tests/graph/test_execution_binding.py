@@ -25,7 +25,7 @@ from agent.case.verify import verify
 from agent.cli.main import EXIT_CHECK_FAILED
 from agent.graph import build_graph, compile_graph
 from agent.runner import STATE_RECORDS
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.support.cli import guided_run, sleuth
 
 HOST = "sandbox-01"

@@ -13,7 +13,7 @@ import pytest
 from agent.case.store import CaseStore
 from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from sandbox.findings import ExpectedFindings
 from tests.support.approvers import ScriptedApprover
 from tools.intel.store import IntelStore

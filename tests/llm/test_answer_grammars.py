@@ -11,7 +11,7 @@ from agent.actions import answer_schema
 from agent.llm.local import LocalChatModel
 from agent.proposers.base import StepView
 from playbooks.catalogue import Catalogue
-from playbooks.schema import Followup, Step
+from playbooks.model import Followup, Step
 from tools.registry import TOOL_MODULES
 
 

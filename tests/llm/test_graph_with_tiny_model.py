@@ -14,7 +14,7 @@ from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
 from playbooks.allowance import check_proposal
 from playbooks.catalogue import Catalogue
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from playbooks.runtime import load_playbook
 from tests.support.approvers import ScriptedApprover
 

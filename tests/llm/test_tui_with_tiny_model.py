@@ -13,7 +13,7 @@ from agent.llm.local import LocalChatModel
 from agent.session import RunSpec, open_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.tui.conftest import wait_until
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from playbooks.cacao import export_cacao
-from playbooks.library import list_playbooks
+from playbooks.discovery import list_playbooks
 from playbooks.loader import load_playbook_file
 
 # From the CACAO 2.0 specification (OASIS CS01): required properties and vocabularies.

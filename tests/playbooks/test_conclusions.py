@@ -17,7 +17,7 @@ from playbooks.conclusions import (
     sentence,
 )
 from playbooks.loader import parse_playbook
-from playbooks.schema import Playbook
+from playbooks.model import Playbook
 
 HEAD = 'id: t.case\ntitle: T\nversion: "1.0"\ndescription: d\nseverity: high\nattack: [T1110, T1078]\n'
 STEPS = """\

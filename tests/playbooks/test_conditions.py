@@ -6,8 +6,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from playbooks.conditions import Condition, condition_findings, condition_refs, required_findings
+from playbooks.model import Step
 from playbooks.routing import condition_holds, counted, evaluate
-from playbooks.schema import Step
 
 COND: TypeAdapter[Condition] = TypeAdapter(Condition)
 
@@ -140,8 +140,8 @@ def test_step_when_takes_value_lists_or_counts():
 
 def test_top_holds_for_a_single_value_over_the_threshold() -> None:
     """{top: F, over: N}: one value seen more than N times (a scanner's 404s), whatever the others."""
+    from playbooks.model import Step
     from playbooks.routing import evaluate
-    from playbooks.schema import Step
 
     cond = Step.model_validate(
         {"id": "s", "title": "t", "tool": "search_logs", "when": {"top": "clients", "over": 50}}
@@ -156,8 +156,8 @@ def test_top_holds_for_a_single_value_over_the_threshold() -> None:
 
 def test_outside_of_several_findings() -> None:
     """{outside: F, of: [G, H]}: values of F in neither G nor H (a login from a never-failing address)."""
+    from playbooks.model import Step
     from playbooks.routing import evaluate
-    from playbooks.schema import Step
 
     cond = Step.model_validate(
         {
@@ -182,7 +182,7 @@ def test_outside_of_several_findings() -> None:
 def test_condition_text_reads_as_words() -> None:
     """A skipped step's note says its condition in words, with `with`/`not` spelled as written."""
     from playbooks.conditions import condition_text
-    from playbooks.schema import Step
+    from playbooks.model import Step
 
     when = Step.model_validate(
         {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from playbooks.extract import extract_findings, findings_of
-from playbooks.schema import Step
+from playbooks.model import Step
 
 ROWS = [
     {"event": "sudo_command", "user": "alice", "command": "/usr/bin/id"},

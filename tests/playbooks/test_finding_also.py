@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from playbooks.binding import bind_inputs, resolve_args
-from playbooks.schema import Playbook
+from playbooks.model import Playbook
 
 PLAYBOOK = {
     "id": "t.also",

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from playbooks.discovery import find_playbook, library_dir, list_playbooks, schema_path
 from playbooks.jsonschema import render_schema
-from playbooks.library import find_playbook, library_dir, list_playbooks, schema_path
 from playbooks.lint import lint_file
 from playbooks.runtime import load_playbook
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from agent.cli.main import main
-from playbooks.library import find_playbook, list_playbooks
+from playbooks.discovery import find_playbook, list_playbooks
 
 LIBRARY_WITH_CASES = {
     "linux.ssh.bruteforce",

@@ -172,7 +172,7 @@ def test_extract_from_debian_auth_lines(brute):
     ]
     rows = [{"path": "/var/log/auth.log", "line_no": n, "line": line} for n, line in enumerate(lines, 1)]
     from playbooks.extractors import BuiltinExtractor
-    from playbooks.schema import Step
+    from playbooks.model import Step
 
     step = Step(
         id="s",
@@ -215,7 +215,7 @@ def test_extract_from_debian_auth_lines(brute):
 
 def test_extract_hashes_ipv6_and_columns():
     from playbooks.extractors import BuiltinExtractor, ColumnExtractor, RegexExtractor
-    from playbooks.schema import Step
+    from playbooks.model import Step
 
     step = Step(
         id="s",
@@ -249,7 +249,7 @@ def test_extract_hashes_ipv6_and_columns():
 
 def test_extraction_is_linear_on_hostile_text():
     from playbooks.extractors import RegexExtractor
-    from playbooks.schema import Step
+    from playbooks.model import Step
 
     step = Step(
         id="s", title="S", tool="search_logs", extract={"v": RegexExtractor(regex="(?P<value>(a+)+)b")}

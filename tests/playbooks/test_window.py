@@ -8,8 +8,8 @@ import pytest
 
 from playbooks.binding import BoundInputs, resolve_args
 from playbooks.errors import PlaybookError
+from playbooks.model import Step
 from playbooks.runtime import find_playbook, load_playbook
-from playbooks.schema import Step
 from playbooks.window import CaseWindow, WindowError, describe_window, inherit, parse_window
 
 NOW = datetime(2026, 12, 4, 10, 30, 15, 123456, tzinfo=UTC)

@@ -58,8 +58,8 @@ from playbooks.allowance import check_proposer_call
 from playbooks.binding import BoundInputs, resolve_args
 from playbooks.catalogue import Catalogue
 from playbooks.errors import ProposalRejectedError
+from playbooks.model import Step
 from playbooks.runtime import load_playbook
-from playbooks.schema import Step
 from playbooks.values import BoundValue
 from playbooks.window import inherit
 from sandbox.sshd import SshdProcess, start_sshd

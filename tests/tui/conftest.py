@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from agent.case.store import CaseStore
 from agent.session import RunSpec, Session, open_case, session_scope
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 
 HOST = "sandbox-01"
 FIXTURES = Path(find_playbook("linux.ssh.bruteforce")).with_suffix(".tests") / "sandbox" / "fixtures"

@@ -15,7 +15,7 @@ from agent.tui.app import make_app
 from agent.tui.case_screen import CaseScreen
 from agent.tui.home import HomeOptions, HomeScreen, NewCaseScreen, ReportScreen
 from agent.tui.screens import ApprovalScreen, ErrorScreen
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.tui.conftest import FIXTURES, HOST, replay_inventory, wait_until
 
 SIZE = (140, 45)

@@ -15,7 +15,7 @@ from agent.case.store import CaseStore
 from agent.tui.app import make_app
 from agent.tui.home import HomeOptions, HomeScreen, NewCaseScreen
 from agent.tui.screens import ApprovalScreen
-from playbooks.library import find_playbook
+from playbooks.discovery import find_playbook
 from tests.tui.conftest import FIXTURES, HOST, replay_inventory, wait_until
 
 SIZE = (140, 50)
