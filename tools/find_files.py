@@ -11,20 +11,12 @@ from pydantic import Field, field_validator
 
 from tools.base import Row, Tool, ToolContext, ToolResult
 from tools.coverage import Coverage, SourceCoverage, coverage_of
-from tools.hoststate.common import (
-    HostStateArgs,
-    RowModel,
-    run_command,
-    stderr_lines,
-    table_result,
-)
-from tools.hoststate.files import FIND_FORMAT, parse_find
+from tools.hoststate.common import HostStateArgs, run_command, stderr_lines, table_result
+from tools.hoststate.files import FIND_FORMAT, FoundFileRow, parse_find
 from tools.hoststate.paths import AbsPath
 
 COLUMNS = ("path", "type", "size", "mtime", "mode", "user")
 MAX_WITHIN = timedelta(days=3650)
-_TYPE_CODES = {"f": "file", "d": "dir", "l": "symlink", "p": "fifo", "s": "socket", "c": "char_device",
-               "b": "block_device"}
 
 
 class FindFilesArgs(HostStateArgs):
@@ -55,23 +47,6 @@ class FindFilesArgs(HostStateArgs):
         if value is not None and not timedelta(0) < value <= MAX_WITHIN:
             raise ValueError(f"modified_within must be positive and at most {MAX_WITHIN.days} days")
         return value
-
-
-class FoundFileRow(RowModel):
-    """One matching entry."""
-
-    path: str
-    """Full path (attacker-controlled text)."""
-    type: str
-    """file, dir, symlink, fifo, socket, char_device, block_device."""
-    size: int
-    """Size in bytes."""
-    mtime: str | None
-    """Modification time, ISO 8601 UTC."""
-    mode: str
-    """Permission bits in octal."""
-    user: str
-    """Owner name (or numeric id)."""
 
 
 def find_argv(args: FindFilesArgs) -> tuple[str, ...]:
@@ -113,13 +88,7 @@ class FindFilesTool(Tool[FindFilesArgs]):
         data = out.stdout[: out.stdout.rfind(b"\0") + 1] if out.truncated else out.stdout
         found, bad = parse_find(data)
         notes = stderr_lines(out.stderr) + [f"unparsed find record: {r!r}" for r in bad[:10]]
-        rows: list[Row] = [
-            FoundFileRow(
-                path=f.path, type=_TYPE_CODES.get(f.type, f.type), size=f.size, mtime=f.mtime, mode=f.mode,
-                user=f.user,
-            ).model_dump()
-            for f in found[: args.max_results]
-        ]
+        rows: list[Row] = [f.model_dump() for f in found[: args.max_results]]
         truncated = len(found) > args.max_results or out.truncated
         return table_result(
             self.name,

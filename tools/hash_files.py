@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from tools.base import IntelHit, Row, Tool, ToolContext, ToolResult
+from tools.file_info import stat_argv
 from tools.hoststate.common import (
     HostStateArgs,
     RowModel,
@@ -15,14 +16,14 @@ from tools.hoststate.common import (
     stderr_lines,
     table_result,
 )
-from tools.hoststate.files import parse_stat, parse_sums, stat_argv
+from tools.hoststate.files import parse_stat, parse_sums, stat_wording
 from tools.hoststate.paths import AbsPath
 from tools.intel.hashes import is_empty_file_hash
 from tools.transport.base import CommandOutput
 
 COLUMNS = ("path", "sha256", "size", "mtime", "intel_match", "intel_family", "intel_source")
 Algorithm = Literal["sha256", "sha1", "md5"]
-_PROGRAMS: dict[str, str] = {"sha256": "sha256sum", "sha1": "sha1sum", "md5": "md5sum"}
+_PROGRAMS: dict[Algorithm, str] = {"sha256": "sha256sum", "sha1": "sha1sum", "md5": "md5sum"}
 
 
 class HashFilesArgs(HostStateArgs):
@@ -59,6 +60,11 @@ class HashRow(RowModel):
     """Why a digest is missing (unreadable, missing, not a regular file), if it is."""
 
 
+def hash_argv(algorithm: Algorithm, paths: list[str]) -> tuple[str, ...]:
+    """The hasher for one algorithm over these files, NUL after each record so any file name survives."""
+    return (_PROGRAMS[algorithm], "-z", "--", *paths)
+
+
 def _hits_for(digests: list[str], found: dict[str, list[IntelHit]]) -> list[IntelHit]:
     # The empty file's hashes are in some feeds (failed downloads hashed); never report them.
     return [hit for d in digests if not is_empty_file_hash(d) for hit in found.get(d, [])]
@@ -79,7 +85,7 @@ class HashFilesTool(Tool[HashFilesArgs]):
         """stat the files, hash them once per algorithm, then look the digests up."""
         started = time.monotonic()
         paths = list(args.paths)
-        algorithms: list[str] = list(dict.fromkeys(["sha256", *args.algorithms]))
+        algorithms: list[Algorithm] = list(dict.fromkeys(("sha256", *args.algorithms)))
         # stat and the hashers exit 1 when some file is missing: the rest is still valid.
         ok = frozenset({0, 1})
         stat_out = run_command(ctx, stat_argv(paths), ok)
@@ -87,9 +93,9 @@ class HashFilesTool(Tool[HashFilesArgs]):
         outputs: list[CommandOutput] = [stat_out]
         sums: dict[str, dict[str, str]] = {}
         errors: list[str] = stderr_lines(stat_out.stderr)
-        hashable = [p for p in paths if p in stats and stats[p].type.startswith("regular")]
+        hashable = [p for p in paths if p in stats and stats[p].type == "file"]
         for algorithm in algorithms if hashable else []:
-            out = run_command(ctx, (_PROGRAMS[algorithm], "-z", "--", *hashable), ok)
+            out = run_command(ctx, hash_argv(algorithm, hashable), ok)
             outputs.append(out)
             sums[algorithm] = parse_sums(out.stdout)
             errors.extend(stderr_lines(out.stderr))
@@ -108,8 +114,8 @@ class HashFilesTool(Tool[HashFilesArgs]):
             note = None
             if entry is None:
                 note = "missing or unreadable (see notes)"
-            elif not entry.type.startswith("regular"):
-                note = f"not a regular file ({entry.type})"
+            elif entry.type != "file":
+                note = f"not a regular file ({stat_wording(entry.type)})"
             elif digests["sha256"] is None:
                 note = "could not be read (see notes)"
             rows.append(

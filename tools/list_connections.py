@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import Field
 
 from tools.base import Row, Tool, ToolContext, ToolResult
-from tools.hoststate.common import HostStateArgs, RowModel, run_command, table_result
-from tools.hoststate.net import parse_ss
+from tools.hoststate.common import HostStateArgs, run_command, table_result
+from tools.hoststate.net import ConnectionRow, parse_ss
 
 SS_ARGV: tuple[str, ...] = ("ss", "-t", "-u", "-n", "-a", "-p", "-H")
 COLUMNS = ("proto", "state", "local_addr", "local_port", "peer_addr", "peer_port", "pid", "process")
@@ -28,27 +28,6 @@ class ListConnectionsArgs(HostStateArgs):
     """Only sockets owned by this process id."""
     max_rows: int = Field(default=2000, ge=1, le=20000)
     """At most this many rows (the result says when it was cut)."""
-
-
-class ConnectionRow(RowModel):
-    """One socket."""
-
-    proto: str
-    """tcp or udp."""
-    state: str
-    """Socket state as ss names it (LISTEN, ESTAB, UNCONN, TIME-WAIT, ...)."""
-    local_addr: str
-    """Local address (`*` or `0.0.0.0` for any; IPv6 without brackets)."""
-    local_port: str
-    """Local port (`*` when unbound)."""
-    peer_addr: str
-    """Peer address."""
-    peer_port: str
-    """Peer port (`*` for a listening socket)."""
-    pid: int | None
-    """Owning process id (None when ss could not see it: not root, or a kernel socket)."""
-    process: str | None
-    """Owning process name as ss printed it (attacker-controlled text)."""
 
 
 class ListConnectionsTool(Tool[ListConnectionsArgs]):
@@ -78,7 +57,7 @@ class ListConnectionsTool(Tool[ListConnectionsArgs]):
                 continue
             if args.pid is not None and sock.pid != args.pid:
                 continue
-            rows.append(ConnectionRow(**sock.__dict__).model_dump())
+            rows.append(sock.model_dump())
         if sockets and all(s.pid is None for s in sockets):
             notes.append("no socket owners visible (ss -p needs root): pid and process are empty")
         cut = len(rows) > args.max_rows

@@ -9,19 +9,12 @@ from pydantic import Field
 
 from tools.base import Row, Tool, ToolContext, ToolResult
 from tools.errors import CommandFailedError
-from tools.hoststate.common import (
-    HostStateArgs,
-    RowModel,
-    run_command,
-    stderr_lines,
-    table_result,
-)
-from tools.hoststate.logins import Login, parse_last, parse_who
+from tools.hoststate.common import HostStateArgs, run_command, stderr_lines, table_result
+from tools.hoststate.logins import LoginRow, parse_last, parse_who
 from tools.hoststate.paths import AbsPath
 from tools.transport.base import CommandOutput
 
 COLUMNS = ("kind", "user", "tty", "source", "start", "end", "duration")
-Kind = Literal["success", "failed", "current", "reboot"]
 
 
 class ListLoginsArgs(HostStateArgs):
@@ -37,35 +30,6 @@ class ListLoginsArgs(HostStateArgs):
     """The utmp file read for current sessions."""
     max_entries: int = Field(default=500, ge=1, le=100000)
     """At most this many records from each file (newest first)."""
-
-
-class LoginRow(RowModel):
-    """One login, failed attempt, reboot or open session."""
-
-    kind: Kind
-    """success, failed, current (open session) or reboot."""
-    user: str
-    """User name as recorded (for failed logins, whatever the client sent: attacker-controlled)."""
-    tty: str
-    """Terminal (pts/0, ssh:notty, system boot)."""
-    source: str | None
-    """Source IP address (None for a local login)."""
-    start: str | None
-    """Start, ISO 8601 in the target's local time (no zone)."""
-    end: str | None
-    """End (ISO) or status: still logged in, gone - no logout, crash, down, still running."""
-    duration: str | None
-    """Session length as last prints it ([days+]hh:mm)."""
-
-
-def _rows(kind: Kind, logins: list[Login]) -> list[Row]:
-    return [
-        LoginRow(
-            kind="reboot" if kind == "success" and login.user == "reboot" else kind,
-            **login.__dict__,
-        ).model_dump()
-        for login in logins
-    ]
 
 
 class ListLoginsTool(Tool[ListLoginsArgs]):
@@ -85,7 +49,7 @@ class ListLoginsTool(Tool[ListLoginsArgs]):
         outputs: list[CommandOutput] = []
         rows: list[Row] = []
         notes: list[str] = []
-        readers: list[tuple[Kind, str, str]] = [
+        readers: list[tuple[Literal["success", "failed"], str, str]] = [
             ("success", "last", args.wtmp),
             ("failed", "lastb", args.btmp),
         ]
@@ -101,14 +65,14 @@ class ListLoginsTool(Tool[ListLoginsArgs]):
                 notes.append(f"{program} -f {path} failed (exit {exc.exit_status}): {why}")
                 continue
             outputs.append(out)
-            logins, bad = parse_last(out.stdout)
-            rows.extend(_rows(kind, logins))
+            logins, bad = parse_last(out.stdout, kind)
+            rows.extend(login.model_dump() for login in logins)
             notes.extend(f"unparsed {program} line: {line!r}" for line in bad[:10])
         if args.which in ("current", "all"):
             out = run_command(ctx, ("who", "--ips", args.utmp))
             outputs.append(out)
             logins, bad = parse_who(out.stdout)
-            rows.extend(_rows("current", logins[: args.max_entries]))
+            rows.extend(login.model_dump() for login in logins[: args.max_entries])
             notes.extend(f"unparsed who line: {line!r}" for line in bad[:10])
             notes.extend(stderr_lines(out.stderr, limit=3))
         if not outputs:

@@ -8,9 +8,16 @@ from pydantic import Field
 
 from tools.base import Row, Tool, ToolContext, ToolResult
 from tools.errors import CommandFailedError, TransportError
-from tools.hoststate.common import HostStateArgs, RowModel, decode, run_command, table_result
+from tools.hoststate.common import HostStateArgs, decode, run_command, table_result
 from tools.hoststate.files import FIND_FORMAT, parse_find
-from tools.hoststate.persistence import KEY_ROOTS, SYSTEM_ROOTS, build_entries, lines_to_read
+from tools.hoststate.persistence import (
+    KEY_ROOTS,
+    SYSTEM_ROOTS,
+    PersistenceRow,
+    build_entries,
+    enabled_units,
+    lines_to_read,
+)
 from tools.transport.base import CommandOutput
 
 COLUMNS = ("kind", "path", "line_no", "entry", "mtime", "flags", "key_fingerprint")
@@ -32,30 +39,6 @@ class ListPersistenceArgs(HostStateArgs):
     """Flag entries whose file changed within this many days as recently_modified."""
     max_rows: int = Field(default=2000, ge=1, le=20000)
     """At most this many rows."""
-
-
-class PersistenceRow(RowModel):
-    """One persistence entry: a line of a file, or a file that is an entry by itself."""
-
-    kind: str
-    """cron, cron_script, systemd, systemd_enabled, rc_local, ld_preload, profile_d, authorized_key."""
-    path: str
-    """File holding the entry (empty for systemd_enabled)."""
-    line_no: int | None
-    """Line number within the file, for line entries."""
-    entry: str
-    """The line (attacker-controlled text), or the file or unit name."""
-    mtime: str | None
-    """Modification time of the file, ISO 8601 UTC."""
-    flags: str
-    """Comma-separated: @reboot, runs_from_tmp, hidden_path, download_exec, network_tool,
-    recently_modified, ld_preload, rc_local, key_options, symlink, vendor_unit."""
-    key_type: str | None = None
-    """authorized_key: key algorithm."""
-    key_fingerprint: str | None = None
-    """authorized_key: SHA256 fingerprint computed from the key blob."""
-    key_comment: str | None = None
-    """authorized_key: the comment (often user@host; attacker-controlled)."""
 
 
 def _find(roots: tuple[str, ...], depth: int, *selector: str) -> tuple[str, ...]:
@@ -101,7 +84,7 @@ class ListPersistenceTool(Tool[ListPersistenceArgs]):
             if grep_out.exit_status == 2:
                 notes.append("grep could not read some files: " + decode(grep_out.stderr)[:300].strip())
         entries = build_entries(found, grep_stdout, args.recent_days)
-        rows: list[Row] = [PersistenceRow(**e.__dict__).model_dump() for e in entries]
+        rows: list[Row] = [e.model_dump() for e in entries]
         try:
             unit_out = run_command(ctx, SYSTEMCTL_ARGV)
         except (CommandFailedError, TransportError) as exc:
@@ -109,11 +92,7 @@ class ListPersistenceTool(Tool[ListPersistenceArgs]):
             notes.append(f"systemctl list-unit-files is not usable here: {str(exc)[:200]}")
         else:
             outputs.append(unit_out)
-            for line in decode(unit_out.stdout).splitlines():
-                unit = line.split()
-                if unit:
-                    rows.append(PersistenceRow(kind="systemd_enabled", path="", line_no=None,
-                                               entry=unit[0], mtime=None, flags="").model_dump())
+            rows.extend(unit.model_dump() for unit in enabled_units(unit_out.stdout))
         if args.only_flagged:
             rows = [r for r in rows if r["flags"]]
         cut = len(rows) > args.max_rows

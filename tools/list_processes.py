@@ -7,14 +7,8 @@ import time
 from pydantic import Field
 
 from tools.base import Row, Tool, ToolContext, ToolResult
-from tools.hoststate.common import (
-    HostStateArgs,
-    RowModel,
-    run_command,
-    stderr_lines,
-    table_result,
-)
-from tools.hoststate.procs import parse_comms, parse_exe_links, parse_ps, process_flags
+from tools.hoststate.common import HostStateArgs, run_command, stderr_lines, table_result
+from tools.hoststate.procs import ProcessRow, parse_comms, parse_exe_links, parse_ps, resolved
 
 PS_ARGV: tuple[str, ...] = (
     "ps",
@@ -54,36 +48,6 @@ class ListProcessesArgs(HostStateArgs):
     """At most this many rows (the result says when it was cut)."""
 
 
-class ProcessRow(RowModel):
-    """One process."""
-
-    pid: int
-    """Process id."""
-    ppid: int
-    """Parent process id."""
-    uid: int
-    """Real user id."""
-    user: str
-    """User name (or the numeric id when the name is too long)."""
-    start: str | None
-    """Start time, ISO 8601 in the target's local time (no zone)."""
-    elapsed_s: int
-    """Seconds since the process started."""
-    cpu: float
-    """CPU use, percent (ps pcpu)."""
-    mem: float
-    """Resident memory, percent of RAM (ps pmem)."""
-    comm: str
-    """Kernel command name (at most 15 bytes; attacker-controlled text)."""
-    exe: str
-    """Resolved /proc/PID/exe target; may end in " (deleted)"; empty for kernel threads or when unreadable."""
-    cmdline: str
-    """Full command line; argv[0] is attacker-controlled text, not evidence of what runs."""
-    flags: str
-    """Comma-separated red signs: exe_deleted, exe_memfd, exe_in_tmp, exe_hidden_dir,
-    fake_kernel_thread, name_mismatch."""
-
-
 class ListProcessesTool(Tool[ListProcessesArgs]):
     """Lists processes with `ps` and resolves their executables from /proc."""
 
@@ -112,31 +76,14 @@ class ListProcessesTool(Tool[ListProcessesArgs]):
         rows: list[Row] = []
         needle = args.name.lower() if args.name else None
         for entry in entries:
-            comm = comms.get(entry.pid, "")
-            exe = exes.get(entry.pid, "")
-            flags = process_flags(entry, comm, exe)
-            if args.user is not None and entry.user != args.user:
+            row = resolved(entry, comms.get(entry.pid, ""), exes.get(entry.pid, ""))
+            if args.user is not None and row.user != args.user:
                 continue
-            if needle is not None and not any(needle in s.lower() for s in (comm, exe, entry.args)):
+            if needle is not None and not any(needle in s.lower() for s in (row.comm, row.exe, row.cmdline)):
                 continue
-            if args.only_flagged and not flags:
+            if args.only_flagged and not row.flags:
                 continue
-            rows.append(
-                ProcessRow(
-                    pid=entry.pid,
-                    ppid=entry.ppid,
-                    uid=entry.uid,
-                    user=entry.user,
-                    start=entry.start,
-                    elapsed_s=entry.elapsed_s,
-                    cpu=entry.cpu,
-                    mem=entry.mem,
-                    comm=comm,
-                    exe=exe,
-                    cmdline=entry.args,
-                    flags=",".join(flags),
-                ).model_dump()
-            )
+            rows.append(row.model_dump())
         cut = len(rows) > args.max_rows
         rows = rows[: args.max_rows]
         if exe_out.exit_status != 0 and not exes:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tools.base import ToolContext
-from tools.file_info import TOOL
-from tools.hoststate.files import parse_stat, stat_argv
+from tools.file_info import TOOL, stat_argv
+from tools.hoststate.files import parse_stat
 
 
 def test_stat_argv_puts_paths_after_double_dash() -> None:

@@ -12,14 +12,17 @@ import pytest
 
 from tests.tools.conftest import DATA
 from tools.base import ToolContext
-from tools.hoststate.procs import PsEntry, parse_comms, parse_exe_links, parse_ps, process_flags
+from tools.hoststate.procs import ProcessRow, parse_comms, parse_exe_links, parse_ps, process_flags
 from tools.list_processes import TOOL
 
 SLEEP = shutil.which("sleep") or "/bin/sleep"
 
 
-def _entry(args: str, pid: int = 500, ppid: int = 1) -> PsEntry:
-    return PsEntry(pid, ppid, 0, "root", None, 1, 0.0, 0.0, args)
+def _entry(args: str, pid: int = 500, ppid: int = 1) -> ProcessRow:
+    return ProcessRow(
+        pid=pid, ppid=ppid, uid=0, user="root", start=None, elapsed_s=1, cpu=0.0, mem=0.0, comm="", exe="",
+        cmdline=args, flags="",
+    )
 
 
 def test_parse_ps_reads_every_captured_line() -> None:
@@ -27,7 +30,7 @@ def test_parse_ps_reads_every_captured_line() -> None:
     assert bad == []
     assert len(entries) == 70
     kthreadd = next(e for e in entries if e.pid == 2)
-    assert (kthreadd.ppid, kthreadd.user, kthreadd.args) == (0, "root", "[kthreadd]")
+    assert (kthreadd.ppid, kthreadd.user, kthreadd.cmdline) == (0, "root", "[kthreadd]")
     assert kthreadd.start == "2026-11-26T14:14:12"
 
 

@@ -1,12 +1,14 @@
-"""Parse `last -F -w -i` / `lastb` and `who --ips` output into login records."""
+"""Parse `last -F -w -i` / `lastb` and `who --ips` output into list_logins rows."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
-from tools.hoststate.common import decode
+from tools.hoststate.common import RowModel, decode
+
+Kind = Literal["success", "failed", "current", "reboot"]
 
 _DATE = r"\S+ \S+ +\d+ \d\d:\d\d:\d\d \d{4}"
 _LAST_LINE = re.compile(
@@ -21,16 +23,23 @@ _WHO_LINE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Login:
-    """One login session or attempt as the target recorded it."""
+class LoginRow(RowModel):
+    """One login, failed attempt, reboot or open session (a row of list_logins)."""
 
+    kind: Kind
+    """success, failed, current (open session) or reboot."""
     user: str
+    """User name as recorded (for failed logins, whatever the client sent: attacker-controlled)."""
     tty: str
+    """Terminal (pts/0, ssh:notty, system boot)."""
     source: str | None
+    """Source IP address (None for a local login)."""
     start: str | None
+    """Start, ISO 8601 in the target's local time (no zone)."""
     end: str | None
+    """End (ISO) or status: still logged in, gone - no logout, crash, down, still running."""
     duration: str | None
+    """Session length as last prints it ([days+]hh:mm)."""
 
 
 def _date_iso(text: str | None, fmt: str) -> str | None:
@@ -47,9 +56,12 @@ def _source(text: str | None) -> str | None:
     return None if not text or text in ("0.0.0.0", "::") else text  # noqa: S104
 
 
-def parse_last(data: bytes) -> tuple[list[Login], list[str]]:
-    """Parse `last -F -w -i` (or `lastb`); return records and lines it could not read."""
-    logins: list[Login] = []
+def parse_last(
+    data: bytes, kind: Literal["success", "failed"] = "success"
+) -> tuple[list[LoginRow], list[str]]:
+    """Parse `last -F -w -i` (kind success: the reboot pseudo-user's lines are reboots) or `lastb` (kind
+    failed); return rows and lines it could not read."""
+    logins: list[LoginRow] = []
     bad: list[str] = []
     for line in decode(data).split("\n"):
         if not line.strip() or _TRAILER.match(line):
@@ -61,7 +73,8 @@ def parse_last(data: bytes) -> tuple[list[Login], list[str]]:
         end_text = match["end"]
         end = _date_iso(end_text, "%a %b %d %H:%M:%S %Y")
         logins.append(
-            Login(
+            LoginRow(
+                kind="reboot" if kind == "success" and match["user"] == "reboot" else kind,
                 user=match["user"],
                 tty=match["tty"],
                 source=_source(match["source"]),
@@ -73,9 +86,9 @@ def parse_last(data: bytes) -> tuple[list[Login], list[str]]:
     return logins, bad
 
 
-def parse_who(data: bytes) -> tuple[list[Login], list[str]]:
+def parse_who(data: bytes) -> tuple[list[LoginRow], list[str]]:
     """Parse `who --ips [FILE]` output; return current sessions and lines it could not read."""
-    logins: list[Login] = []
+    logins: list[LoginRow] = []
     bad: list[str] = []
     for line in decode(data).split("\n"):
         if not line.strip():
@@ -85,7 +98,8 @@ def parse_who(data: bytes) -> tuple[list[Login], list[str]]:
             bad.append(line[:200])
             continue
         logins.append(
-            Login(
+            LoginRow(
+                kind="current",
                 user=match["user"],
                 tty=match["tty"],
                 source=_source(match["source"]),

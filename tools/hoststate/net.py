@@ -1,29 +1,35 @@
-"""Parse `ss -tunapH` into socket records."""
+"""Parse `ss -tunapH` into list_connections rows."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from tools.hoststate.common import decode
+from tools.hoststate.common import RowModel, decode
 
 # Owner list as ss prints it: users:(("name",pid=1,fd=3),("name2",pid=2,fd=4)). The name is
 # attacker-controlled and unescaped, so match lazily and keep it as data.
 _OWNER = re.compile(r'\("(?P<name>.*?)",pid=(?P<pid>\d+),fd=\d+\)')
 
 
-@dataclass(frozen=True)
-class Socket:
-    """One socket line of `ss`."""
+class ConnectionRow(RowModel):
+    """One socket (a row of list_connections)."""
 
     proto: str
+    """tcp or udp."""
     state: str
+    """Socket state as ss names it (LISTEN, ESTAB, UNCONN, TIME-WAIT, ...)."""
     local_addr: str
+    """Local address (`*` or `0.0.0.0` for any; IPv6 without brackets)."""
     local_port: str
+    """Local port (`*` when unbound)."""
     peer_addr: str
+    """Peer address."""
     peer_port: str
+    """Peer port (`*` for a listening socket)."""
     pid: int | None
+    """Owning process id (None when ss could not see it: not root, or a kernel socket)."""
     process: str | None
+    """Owning process name as ss printed it (attacker-controlled text)."""
 
 
 def split_endpoint(text: str) -> tuple[str, str]:
@@ -34,9 +40,9 @@ def split_endpoint(text: str) -> tuple[str, str]:
     return addr, port
 
 
-def parse_ss(data: bytes) -> tuple[list[Socket], list[str]]:
+def parse_ss(data: bytes) -> tuple[list[ConnectionRow], list[str]]:
     """Parse `ss -tunapH` output; return sockets and the lines it could not read."""
-    sockets: list[Socket] = []
+    sockets: list[ConnectionRow] = []
     bad: list[str] = []
     for line in decode(data).split("\n"):
         if not line.strip():
@@ -50,7 +56,7 @@ def parse_ss(data: bytes) -> tuple[list[Socket], list[str]]:
         local_addr, local_port = split_endpoint(local)
         peer_addr, peer_port = split_endpoint(peer)
         sockets.append(
-            Socket(
+            ConnectionRow(
                 proto=proto,
                 state=state,
                 local_addr=local_addr,

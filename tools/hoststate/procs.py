@@ -1,12 +1,11 @@
-"""Parse `ps` and the /proc exe listing into process records, and flag the red signs."""
+"""Parse `ps` and the /proc exe listing into list_processes rows, and flag the red signs."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
-from tools.hoststate.common import decode, has_hidden_component, in_temp_dir
+from tools.hoststate.common import RowModel, decode, has_hidden_component, in_temp_dir, join_flags
 
 # pid ppid uid user lstart(5 tokens) etimes pcpu pmem args... ; args is last so it may hold anything.
 _PS_LINE = re.compile(
@@ -20,24 +19,41 @@ DELETED_SUFFIX = " (deleted)"
 _KERNEL_PARENTS = frozenset({0, 2})
 
 
-@dataclass(frozen=True)
-class PsEntry:
-    """One line of `ps`: the fields as the target reported them."""
+class ProcessRow(RowModel):
+    """One process (a row of list_processes)."""
 
     pid: int
+    """Process id."""
     ppid: int
+    """Parent process id."""
     uid: int
+    """Real user id."""
     user: str
+    """User name (or the numeric id when the name is too long)."""
     start: str | None
+    """Start time, ISO 8601 in the target's local time (no zone)."""
     elapsed_s: int
+    """Seconds since the process started."""
     cpu: float
+    """CPU use, percent (ps pcpu)."""
     mem: float
-    args: str
+    """Resident memory, percent of RAM (ps pmem)."""
+    comm: str
+    """Kernel command name (at most 15 bytes; attacker-controlled text)."""
+    exe: str
+    """Resolved /proc/PID/exe target; may end in " (deleted)"; empty for kernel threads or when unreadable."""
+    cmdline: str
+    """Full command line; argv[0] is attacker-controlled text, not evidence of what runs."""
+    flags: str
+    """Comma-separated red signs: exe_deleted, exe_memfd, exe_in_tmp, exe_hidden_dir,
+    fake_kernel_thread, name_mismatch."""
 
 
-def parse_ps(data: bytes) -> tuple[list[PsEntry], list[str]]:
-    """Parse `ps -o pid=,ppid=,uid=,user:32=,lstart=,etimes=,pcpu=,pmem=,args=`; entries and bad lines."""
-    entries: list[PsEntry] = []
+def parse_ps(data: bytes) -> tuple[list[ProcessRow], list[str]]:
+    """Parse `ps -o pid=,ppid=,uid=,user:32=,lstart=,etimes=,pcpu=,pmem=,args=`; rows and bad lines.
+
+    ps alone does not know comm, exe or the flags: they are empty until `resolved` fills them in."""
+    entries: list[ProcessRow] = []
     bad: list[str] = []
     for line in decode(data).split("\n"):
         if not line.strip():
@@ -47,7 +63,7 @@ def parse_ps(data: bytes) -> tuple[list[PsEntry], list[str]]:
             bad.append(line[:200])
             continue
         entries.append(
-            PsEntry(
+            ProcessRow(
                 pid=int(match["pid"]),
                 ppid=int(match["ppid"]),
                 uid=int(match["uid"]),
@@ -56,7 +72,10 @@ def parse_ps(data: bytes) -> tuple[list[PsEntry], list[str]]:
                 elapsed_s=int(match["etimes"]),
                 cpu=float(match["pcpu"]),
                 mem=float(match["pmem"]),
-                args=(match["args"] or "").rstrip(" "),
+                comm="",
+                exe="",
+                cmdline=(match["args"] or "").rstrip(" "),
+                flags="",
             )
         )
     return entries, bad
@@ -114,12 +133,12 @@ def _agree(a: str, b: str) -> bool:
     return bool(a) and bool(b) and (a.startswith(b) or b.startswith(a))
 
 
-def is_kernel_thread(entry: PsEntry, exe: str) -> bool:
+def is_kernel_thread(entry: ProcessRow, exe: str) -> bool:
     """A real kernel thread: no executable and a kernel parent."""
     return not exe and (entry.ppid in _KERNEL_PARENTS or entry.pid == 2)
 
 
-def process_flags(entry: PsEntry, comm: str, exe: str) -> list[str]:
+def process_flags(entry: ProcessRow, comm: str, exe: str) -> list[str]:
     """The red signs of one process, as flag names (exe may be empty when unreadable)."""
     flags: list[str] = []
     path, deleted = split_deleted(exe)
@@ -132,11 +151,11 @@ def process_flags(entry: PsEntry, comm: str, exe: str) -> list[str]:
     if path and has_hidden_component(path):
         flags.append("exe_hidden_dir")
     # `[name]` is how ps shows a kernel thread; a userland copy may add arguments after it.
-    bracketed = entry.args.startswith("[") and (entry.args.endswith("]") or "] " in entry.args)
+    bracketed = entry.cmdline.startswith("[") and (entry.cmdline.endswith("]") or "] " in entry.cmdline)
     if bracketed and not is_kernel_thread(entry, exe):
         flags.append("fake_kernel_thread")
     if not is_kernel_thread(entry, exe):
-        argv0 = _argv0_name(entry.args)
+        argv0 = _argv0_name(entry.cmdline)
         exe_name = _base(path)
         if exe_name:
             argv0_ok = _agree(argv0, exe_name) or _agree(argv0, comm)
@@ -147,3 +166,9 @@ def process_flags(entry: PsEntry, comm: str, exe: str) -> list[str]:
         if mismatch:
             flags.append("name_mismatch")
     return flags
+
+
+def resolved(entry: ProcessRow, comm: str, exe: str) -> ProcessRow:
+    """The row of a ps line completed with its comm, its executable and the red signs they show."""
+    flags = join_flags(process_flags(entry, comm, exe))
+    return entry.model_copy(update={"comm": comm, "exe": exe, "flags": flags})
