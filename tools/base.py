@@ -113,6 +113,14 @@ class ToolContext:
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_bytes: int = DEFAULT_MAX_BYTES
 
+    def run(
+        self, argv: Sequence[str], *, ok_exit: frozenset[int] = frozenset({0}), max_bytes: int | None = None
+    ) -> CommandOutput:
+        """Run one argv a tool built on the target, with this run's timeout and byte cap (or a smaller cap);
+        the transport checks it against the read-only allowlist before anything runs."""
+        cap = self.max_bytes if max_bytes is None else max_bytes
+        return self.transport.run(argv, timeout_s=self.timeout_s, max_bytes=cap, ok_exit=ok_exit)
+
 
 A = TypeVar("A", bound=ToolArgs)
 

@@ -7,7 +7,7 @@ import time
 from pydantic import Field
 
 from tools.base import Row, Tool, ToolContext, ToolResult
-from tools.hoststate.common import HostStateArgs, run_command, stderr_lines, table_result
+from tools.hoststate.common import HostStateArgs, stderr_lines, table_result
 from tools.hoststate.files import LINK_FORMAT, STAT_FORMAT, FileInfoRow, parse_links, parse_stat
 from tools.hoststate.paths import AbsPath
 
@@ -46,14 +46,14 @@ class FileInfoTool(Tool[FileInfoArgs]):
         """Stat the paths; resolve symlink targets; missing paths become notes."""
         started = time.monotonic()
         # stat exits 1 when some path is missing; the others are still printed.
-        out = run_command(ctx, stat_argv(list(args.paths)), ok_exit=frozenset({0, 1}))
+        out = ctx.run(stat_argv(list(args.paths)), ok_exit=frozenset({0, 1}))
         entries, bad = parse_stat(out.stdout)
         notes = stderr_lines(out.stderr) + [f"unparsed stat record: {r!r}" for r in bad[:10]]
         outputs = [out]
         links = [e.path for e in entries if e.type == "symlink"]
         targets: dict[str, str] = {}
         if links:
-            link_out = run_command(ctx, links_argv(links), ok_exit=frozenset({0, 1}))
+            link_out = ctx.run(links_argv(links), ok_exit=frozenset({0, 1}))
             outputs.append(link_out)
             targets = parse_links(link_out.stdout)
         rows: list[Row] = [

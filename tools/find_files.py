@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 
 from tools.base import Row, Tool, ToolContext, ToolResult
 from tools.coverage import Coverage, SourceCoverage, coverage_of
-from tools.hoststate.common import HostStateArgs, run_command, stderr_lines, table_result
+from tools.hoststate.common import HostStateArgs, stderr_lines, table_result
 from tools.hoststate.files import FIND_FORMAT, FoundFileRow, parse_find
 from tools.hoststate.paths import AbsPath
 
@@ -83,7 +83,7 @@ class FindFilesTool(Tool[FindFilesArgs]):
     def run(self, args: FindFilesArgs, ctx: ToolContext) -> ToolResult:
         """Run find; unreadable directories become notes, missing roots gaps in the coverage."""
         started = time.monotonic()
-        out = run_command(ctx, find_argv(args), ok_exit=frozenset({0, 1}))
+        out = ctx.run(find_argv(args), ok_exit=frozenset({0, 1}))
         # A cut output can end inside a record: keep only whole (NUL-terminated) records.
         data = out.stdout[: out.stdout.rfind(b"\0") + 1] if out.truncated else out.stdout
         found, bad = parse_find(data)

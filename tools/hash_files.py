@@ -12,7 +12,6 @@ from tools.file_info import stat_argv
 from tools.hoststate.common import (
     HostStateArgs,
     RowModel,
-    run_command,
     stderr_lines,
     table_result,
 )
@@ -88,14 +87,14 @@ class HashFilesTool(Tool[HashFilesArgs]):
         algorithms: list[Algorithm] = list(dict.fromkeys(("sha256", *args.algorithms)))
         # stat and the hashers exit 1 when some file is missing: the rest is still valid.
         ok = frozenset({0, 1})
-        stat_out = run_command(ctx, stat_argv(paths), ok)
+        stat_out = ctx.run(stat_argv(paths), ok_exit=ok)
         stats = {e.path: e for e in parse_stat(stat_out.stdout)[0]}
         outputs: list[CommandOutput] = [stat_out]
         sums: dict[str, dict[str, str]] = {}
         errors: list[str] = stderr_lines(stat_out.stderr)
         hashable = [p for p in paths if p in stats and stats[p].type == "file"]
         for algorithm in algorithms if hashable else []:
-            out = run_command(ctx, hash_argv(algorithm, hashable), ok)
+            out = ctx.run(hash_argv(algorithm, hashable), ok_exit=ok)
             outputs.append(out)
             sums[algorithm] = parse_sums(out.stdout)
             errors.extend(stderr_lines(out.stderr))

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from tools.base import Row, Tool, ToolContext, ToolResult
-from tools.hoststate.common import HostStateArgs, run_command, table_result
+from tools.hoststate.common import HostStateArgs, table_result
 from tools.hoststate.net import ConnectionRow, parse_ss
 
 SS_ARGV: tuple[str, ...] = ("ss", "-t", "-u", "-n", "-a", "-p", "-H")
@@ -44,7 +44,7 @@ class ListConnectionsTool(Tool[ListConnectionsArgs]):
     def run(self, args: ListConnectionsArgs, ctx: ToolContext) -> ToolResult:
         """Run ss once and filter the sockets."""
         started = time.monotonic()
-        out = run_command(ctx, SS_ARGV)
+        out = ctx.run(SS_ARGV)
         sockets, bad = parse_ss(out.stdout)
         notes = [f"unparsed ss line: {line!r}" for line in bad[:10]]
         rows: list[Row] = []

@@ -9,12 +9,22 @@ from pydantic import Field
 
 from tools.base import Row, Tool, ToolContext, ToolResult
 from tools.errors import CommandFailedError
-from tools.hoststate.common import HostStateArgs, run_command, stderr_lines, table_result
+from tools.hoststate.common import HostStateArgs, stderr_lines, table_result
 from tools.hoststate.logins import LoginRow, parse_last, parse_who
 from tools.hoststate.paths import AbsPath
 from tools.transport.base import CommandOutput
 
 COLUMNS = ("kind", "user", "tty", "source", "start", "end", "duration")
+
+
+def last_argv(program: Literal["last", "lastb"], path: str, max_entries: int) -> tuple[str, ...]:
+    """last (wtmp) or lastb (btmp) over one file: full times, full names, IPs, the newest max_entries."""
+    return (program, "-F", "-w", "-i", "-n", str(max_entries), "-f", path)
+
+
+def who_argv(path: str) -> tuple[str, ...]:
+    """who over one utmp file, with source IPs."""
+    return ("who", "--ips", path)
 
 
 class ListLoginsArgs(HostStateArgs):
@@ -49,16 +59,15 @@ class ListLoginsTool(Tool[ListLoginsArgs]):
         outputs: list[CommandOutput] = []
         rows: list[Row] = []
         notes: list[str] = []
-        readers: list[tuple[Literal["success", "failed"], str, str]] = [
+        readers: list[tuple[Literal["success", "failed"], Literal["last", "lastb"], str]] = [
             ("success", "last", args.wtmp),
             ("failed", "lastb", args.btmp),
         ]
         for kind, program, path in readers:
             if args.which not in (kind, "all"):
                 continue
-            argv = (program, "-F", "-w", "-i", "-n", str(args.max_entries), "-f", path)
             try:
-                out = run_command(ctx, argv)
+                out = ctx.run(last_argv(program, path, args.max_entries))
             except CommandFailedError as exc:
                 # A host without btmp, or lastb as non-root: the other records still count.
                 why = exc.stderr.strip()[:300]
@@ -69,7 +78,7 @@ class ListLoginsTool(Tool[ListLoginsArgs]):
             rows.extend(login.model_dump() for login in logins)
             notes.extend(f"unparsed {program} line: {line!r}" for line in bad[:10])
         if args.which in ("current", "all"):
-            out = run_command(ctx, ("who", "--ips", args.utmp))
+            out = ctx.run(who_argv(args.utmp))
             outputs.append(out)
             logins, bad = parse_who(out.stdout)
             rows.extend(login.model_dump() for login in logins[: args.max_entries])

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from tools.base import Row, Tool, ToolContext, ToolResult
 from tools.errors import CommandFailedError, TransportError
-from tools.hoststate.common import HostStateArgs, decode, run_command, table_result
+from tools.hoststate.common import HostStateArgs, decode, table_result
 from tools.hoststate.files import FIND_FORMAT, parse_find
 from tools.hoststate.persistence import (
     KEY_ROOTS,
@@ -26,6 +26,14 @@ MAX_LINES_PER_FILE = 500
 SYSTEMCTL_ARGV: tuple[str, ...] = (
     "systemctl", "list-unit-files", "--state=enabled", "--no-pager", "--no-legend",
 )
+# -maxdepth 3 reaches /home/USER/.ssh/authorized_keys and /etc/systemd/system/X.wants/UNIT.
+SYSTEM_FIND_ARGV: tuple[str, ...] = (
+    "find", *SYSTEM_ROOTS, "-maxdepth", "3", "(", "-type", "f", "-o", "-type", "l", ")",
+    "-printf", FIND_FORMAT,
+)
+KEY_FIND_ARGV: tuple[str, ...] = (
+    "find", *KEY_ROOTS, "-maxdepth", "3", "-path", "*/.ssh/authorized_keys*", "-printf", FIND_FORMAT,
+)
 
 
 class ListPersistenceArgs(HostStateArgs):
@@ -41,8 +49,12 @@ class ListPersistenceArgs(HostStateArgs):
     """At most this many rows."""
 
 
-def _find(roots: tuple[str, ...], depth: int, *selector: str) -> tuple[str, ...]:
-    return ("find", *roots, "-maxdepth", str(depth), *selector, "-printf", FIND_FORMAT)
+def grep_argv(paths: list[str]) -> tuple[str, ...]:
+    """grep the non-comment, non-blank lines of these files (at most MAX_LINES_PER_FILE each), NUL after
+    each file name so any name survives."""
+    return (
+        "grep", "-H", "-n", "-a", "-Z", "-v", "-m", str(MAX_LINES_PER_FILE), "-E", r"^\s*(#|$)", "--", *paths,
+    )
 
 
 class ListPersistenceTool(Tool[ListPersistenceArgs]):
@@ -63,8 +75,8 @@ class ListPersistenceTool(Tool[ListPersistenceArgs]):
         started = time.monotonic()
         # find exits 1 when a root does not exist (no /etc/rc.local is normal): not a failure.
         ok = frozenset({0, 1})
-        sys_out = run_command(ctx, _find(SYSTEM_ROOTS, 3, "(", "-type", "f", "-o", "-type", "l", ")"), ok)
-        key_out = run_command(ctx, _find(KEY_ROOTS, 3, "-path", "*/.ssh/authorized_keys*"), ok)
+        sys_out = ctx.run(SYSTEM_FIND_ARGV, ok_exit=ok)
+        key_out = ctx.run(KEY_FIND_ARGV, ok_exit=ok)
         outputs: list[CommandOutput] = [sys_out, key_out]
         found = parse_find(sys_out.stdout)[0] + parse_find(key_out.stdout)[0]
         if not args.include_vendor_units:
@@ -73,12 +85,7 @@ class ListPersistenceTool(Tool[ListPersistenceArgs]):
         to_read = lines_to_read(found)
         grep_stdout = b""
         if to_read:
-            grep_out = run_command(
-                ctx,
-                ("grep", "-H", "-n", "-a", "-Z", "-v", "-m", str(MAX_LINES_PER_FILE), "-E",
-                 r"^\s*(#|$)", "--", *to_read),
-                frozenset({0, 1, 2}),
-            )
+            grep_out = ctx.run(grep_argv(to_read), ok_exit=frozenset({0, 1, 2}))
             outputs.append(grep_out)
             grep_stdout = grep_out.stdout
             if grep_out.exit_status == 2:
@@ -86,7 +93,7 @@ class ListPersistenceTool(Tool[ListPersistenceArgs]):
         entries = build_entries(found, grep_stdout, args.recent_days)
         rows: list[Row] = [e.model_dump() for e in entries]
         try:
-            unit_out = run_command(ctx, SYSTEMCTL_ARGV)
+            unit_out = ctx.run(SYSTEMCTL_ARGV)
         except (CommandFailedError, TransportError) as exc:
             # Containers and PID namespaces often have no systemd to ask; the unit files still count.
             notes.append(f"systemctl list-unit-files is not usable here: {str(exc)[:200]}")

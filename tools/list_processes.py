@@ -7,7 +7,7 @@ import time
 from pydantic import Field
 
 from tools.base import Row, Tool, ToolContext, ToolResult
-from tools.hoststate.common import HostStateArgs, run_command, stderr_lines, table_result
+from tools.hoststate.common import HostStateArgs, stderr_lines, table_result
 from tools.hoststate.procs import ProcessRow, parse_comms, parse_exe_links, parse_ps, resolved
 
 PS_ARGV: tuple[str, ...] = (
@@ -63,10 +63,10 @@ class ListProcessesTool(Tool[ListProcessesArgs]):
     def run(self, args: ListProcessesArgs, ctx: ToolContext) -> ToolResult:
         """Run ps twice and one find over /proc, join by pid, flag and filter."""
         started = time.monotonic()
-        ps_out = run_command(ctx, PS_ARGV)
-        comm_out = run_command(ctx, COMM_ARGV)
+        ps_out = ctx.run(PS_ARGV)
+        comm_out = ctx.run(COMM_ARGV)
         # find exits 1 when some /proc entries vanish or are unreadable: expected, not a failure.
-        exe_out = run_command(ctx, EXE_ARGV, ok_exit=frozenset({0, 1}))
+        exe_out = ctx.run(EXE_ARGV, ok_exit=frozenset({0, 1}))
         entries, bad = parse_ps(ps_out.stdout)
         comms = parse_comms(comm_out.stdout)
         exes = parse_exe_links(exe_out.stdout)

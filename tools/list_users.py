@@ -12,7 +12,6 @@ from tools.hoststate.common import (
     RowModel,
     decode,
     join_flags,
-    run_command,
     table_result,
 )
 
@@ -84,8 +83,8 @@ class ListUsersTool(Tool[ListUsersArgs]):
     def run(self, args: ListUsersArgs, ctx: ToolContext) -> ToolResult:
         """Run getent passwd and getent group; join and flag."""
         started = time.monotonic()
-        pw_out = run_command(ctx, PASSWD_ARGV)
-        gr_out = run_command(ctx, GROUP_ARGV)
+        pw_out = ctx.run(PASSWD_ARGV)
+        gr_out = ctx.run(GROUP_ARGV)
         members, group_names = _groups_by_member(gr_out.stdout)
         notes: list[str] = []
         accounts: list[list[str]] = []

@@ -47,6 +47,21 @@ class FileLineRow(BaseModel):
     """The line, decoded as UTF-8 with replacement characters (the raw bytes are the evidence)."""
 
 
+def head_argv(path: str, lines: int) -> tuple[str, ...]:
+    """The first `lines` lines of one file."""
+    return ("head", "-n", str(lines), "--", path)
+
+
+def tail_argv(path: str, lines: int) -> tuple[str, ...]:
+    """The last `lines` lines of one file."""
+    return ("tail", "-n", str(lines), "--", path)
+
+
+def wc_argv(path: str) -> tuple[str, ...]:
+    """The line count of one file (numbers the lines tail prints)."""
+    return ("wc", "-l", "--", path)
+
+
 def _split(data: bytes) -> list[bytes]:
     lines = data.split(b"\n")
     return lines[:-1] if data.endswith(b"\n") or not data else lines
@@ -76,9 +91,8 @@ class ReadFileTool(Tool[ReadFileArgs]):
         resolved = refuse_located(ctx, [args.path])
         path = resolved[args.path]
         if args.from_end:
-            wc = ctx.transport.run(("wc", "-l", "--", path), timeout_s=ctx.timeout_s, max_bytes=4096)
-            tail = ("tail", "-n", str(args.lines), "--", path)
-            out = ctx.transport.run(tail, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes)
+            wc = ctx.run(wc_argv(path), max_bytes=4096)
+            out = ctx.run(tail_argv(path, args.lines))
             outputs += [wc, out]
             lines = _split(out.stdout)
             # wc counts newlines; a last line without one is a line too. The file may grow between
@@ -88,11 +102,7 @@ class ReadFileTool(Tool[ReadFileArgs]):
             more = total > len(lines)
             notes = ["line numbers come from wc -l run just before tail; a growing file can shift them"]
         else:
-            out = ctx.transport.run(
-                ("head", "-n", str(args.lines + 1), "--", path),
-                timeout_s=ctx.timeout_s,
-                max_bytes=ctx.max_bytes,
-            )
+            out = ctx.run(head_argv(path, args.lines + 1))
             outputs.append(out)
             lines = _split(out.stdout)
             more = len(lines) > args.lines

@@ -88,13 +88,6 @@ def render_table(rows: Sequence[Row], columns: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def run_command(
-    ctx: ToolContext, argv: Sequence[str], ok_exit: frozenset[int] = frozenset({0})
-) -> CommandOutput:
-    """Run one argv through the context's transport with the context's timeout and byte cap."""
-    return ctx.transport.run(argv, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=ok_exit)
-
-
 def table_result(
     tool: str,
     ctx: ToolContext,

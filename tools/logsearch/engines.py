@@ -1,13 +1,11 @@
-"""Argv builders for the search engines (rg, grep, zgrep, journalctl) and parsers of what they print."""
+"""Parsers of what the search engines (rg, grep, zgrep, journalctl) print; their argv is in `commands`."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from tools.errors import CommandFailedError
-from tools.logsearch.dialect import CompiledPattern
 from tools.transport.base import CommandOutput
 
 # Exit 1 = no match; 2 = an error, judged by `check_errors` (a missing file is only a note).
@@ -24,72 +22,6 @@ class Match:
     path: str
     line_no: int | None
     line: bytes
-
-
-def rg_argv(pattern: CompiledPattern, files: list[str], *, per_file: int | None, count: bool) -> list[str]:
-    """ripgrep over explicit files: no config, text mode, NUL after the path, never recursing."""
-    argv = ["rg", "--no-config", "--text", "--with-filename", "--null", "--no-heading", "--color", "never"]
-    argv += ["--max-depth", "0"]
-    if any(f.endswith(".gz") for f in files):
-        argv.append("--search-zip")
-    if count:
-        argv.append("--count")
-    else:
-        argv.append("--line-number")
-        if per_file is not None:
-            argv += ["--max-count", str(per_file)]
-    return [*argv, "-e", pattern.rust, "--", *files]
-
-
-def _grep_common(pattern: CompiledPattern, per_file: int | None, count: bool) -> list[str]:
-    argv = ["-a", "-F" if pattern.fixed else "-E"]
-    if pattern.ignore_case:
-        argv.append("-i")
-    if count:
-        argv.append("-c")
-    else:
-        argv.append("-n")
-        if per_file is not None:
-            argv += ["-m", str(per_file)]
-    return [*argv, "-e", pattern.ere]
-
-
-def grep_argv(pattern: CompiledPattern, files: list[str], *, per_file: int | None, count: bool) -> list[str]:
-    """GNU grep -E (or -F) over plain files, with file names and a NUL after each."""
-    return ["grep", "-H", "-Z", *_grep_common(pattern, per_file, count), "--", *files]
-
-
-def zgrep_argv(pattern: CompiledPattern, file: str, *, per_file: int | None, count: bool) -> list[str]:
-    """zgrep over one .gz file, without file names (zgrep cannot print a NUL after them)."""
-    return ["zgrep", "-h", *_grep_common(pattern, per_file, count), "--", file]
-
-
-def journalctl_argv(
-    pattern: CompiledPattern,
-    *,
-    lines: int,
-    since: datetime | None,
-    until: datetime | None,
-    unit: str | None,
-    facilities: tuple[int, ...],
-) -> list[str]:
-    """journalctl --grep (PCRE2 on the host, over MESSAGE), the newest `lines` entries, UTC ISO times."""
-    argv = ["journalctl", "--no-pager", "--quiet", "--utc", "-o", "short-iso", "-n", str(lines)]
-    argv += ["--grep", pattern.pcre, f"--case-sensitive={'false' if pattern.ignore_case else 'true'}"]
-    for flag, bound in (("--since", since), ("--until", until)):
-        if bound is not None:
-            argv.append(f"{flag}={bound.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC")
-    if unit:
-        argv += ["-u", unit]
-    return [*argv, *(f"SYSLOG_FACILITY={f}" for f in facilities)]
-
-
-def journalctl_newest_argv(*, unit: str | None, facilities: tuple[int, ...]) -> list[str]:
-    """journalctl's newest entry of the unit/facilities searched, no window: where the journal ends."""
-    argv = ["journalctl", "--no-pager", "--quiet", "--utc", "-o", "short-iso", "-n", "1"]
-    if unit:
-        argv += ["-u", unit]
-    return [*argv, *(f"SYSLOG_FACILITY={f}" for f in facilities)]
 
 
 def rotation_order(path: str, found: bytes) -> list[str]:

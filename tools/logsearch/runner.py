@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from tools.base import ToolContext
 from tools.errors import InvalidToolArgsError
+from tools.logsearch.commands import grep_argv, journalctl_argv, journalctl_newest_argv, rg_argv, zgrep_argv
 from tools.logsearch.dialect import CompiledPattern
 from tools.logsearch.engines import (
     SEARCH_OK_EXIT,
     Match,
     check_errors,
-    grep_argv,
-    journalctl_argv,
-    journalctl_newest_argv,
     parse_counts,
     parse_journal,
     parse_named,
     parse_unnamed,
-    rg_argv,
-    zgrep_argv,
 )
 from tools.logsearch.sources import LogFile, list_files, probe_files
 from tools.logsearch.timestamps import parse_iso
@@ -66,8 +63,8 @@ def _engine(plan: SearchPlan, ctx: ToolContext) -> Literal["rg", "grep"]:
     return "rg" if plan.engine == "rg" or (plan.engine == "auto" and has_rg) else "grep"
 
 
-def _run(argv: list[str], ctx: ToolContext, outcome: Outcome) -> CommandOutput:
-    out = ctx.transport.run(argv, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=SEARCH_OK_EXIT)
+def _run(argv: Sequence[str], ctx: ToolContext, outcome: Outcome) -> CommandOutput:
+    out = ctx.run(argv, ok_exit=SEARCH_OK_EXIT)
     outcome.outputs.append(out)
     outcome.notes += [f"not found: {path}" for path in check_errors(out)]
     outcome.truncated = outcome.truncated or out.truncated
@@ -146,7 +143,7 @@ def run_journal(
     argv = journalctl_argv(
         plan.pattern, lines=plan.max_matches + 1, since=since, until=until, unit=unit, facilities=facilities
     )
-    out = ctx.transport.run(argv, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=_JOURNAL_OK_EXIT)
+    out = ctx.run(argv, ok_exit=_JOURNAL_OK_EXIT)
     outcome.outputs.append(out)
     matches = parse_journal(out)
     if len(matches) > plan.max_matches:
@@ -158,10 +155,7 @@ def run_journal(
     # The newest entry of the same unit/facilities, window ignored: one cheap read (-n 1 seeks to the
     # tail) that tells "the window excludes everything" from "nothing matched". The oldest entry would
     # need a scan from the head, so the journal's start is left unknown.
-    newest = journalctl_newest_argv(unit=unit, facilities=facilities)
-    probe = ctx.transport.run(
-        newest, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=_JOURNAL_OK_EXIT
-    )
+    probe = ctx.run(journalctl_newest_argv(unit=unit, facilities=facilities), ok_exit=_JOURNAL_OK_EXIT)
     outcome.outputs.append(probe)
     entries = parse_journal(probe)
     outcome.journal_probed = True

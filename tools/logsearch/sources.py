@@ -10,12 +10,20 @@ would mean decompressing it all.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 from tools.base import ToolContext
+from tools.logsearch.commands import (
+    head_argv,
+    list_argv,
+    tail_argv,
+    wc_argv,
+    zgrep_count_argv,
+    zgrep_first_argv,
+)
 from tools.logsearch.engines import rotation_order
 from tools.transport.base import CommandOutput
 
@@ -23,9 +31,6 @@ from tools.transport.base import CommandOutput
 # grep/zgrep/head/tail exit 1 or 2 when a file vanished or is unreadable: what they printed still counts.
 _LIST_OK_EXIT = frozenset({0, 1})
 _PROBE_OK_EXIT = frozenset({0, 1, 2})
-_GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
-# `SIZE MTIME PATH\0`: find's -printf; the path is last, so spaces in it are harmless.
-_PRINTF = "%s %T@ %p\\0"
 
 
 @dataclass
@@ -47,24 +52,6 @@ class LogFile:
     def compressed(self) -> bool:
         """True for a gzip rotation (searched with zgrep or rg --search-zip)."""
         return self.path.endswith(".gz")
-
-
-def list_argv(paths: list[str], include_rotated: bool) -> list[str]:
-    """One `find -L` over the directories of all paths, matching each name (and its rotations)."""
-    dirs: list[str] = []
-    globs: list[str] = []
-    for path in paths:
-        posix = PurePosixPath(path)
-        glob = _GLOB_SPECIAL.sub(r"\\\1", posix.name) + ("*" if include_rotated else "")
-        dirs += [str(posix.parent)] if str(posix.parent) not in dirs else []
-        globs += [glob] if glob not in globs else []
-    names: list[str] = ["-name", globs[0]]
-    for glob in globs[1:]:
-        names += ["-o", "-name", glob]
-    if len(globs) > 1:
-        names = ["(", *names, ")"]
-    # -L: a log that is a symlink (or in a symlinked directory) is listed with its target's size and mtime.
-    return ["find", "-L", *dirs, "-maxdepth", "1", "-type", "f", *names, "-printf", _PRINTF]
 
 
 def parse_listing(out: CommandOutput) -> dict[str, tuple[int, datetime]]:
@@ -89,7 +76,7 @@ def list_files(
     """Every path asked for (found or not) and its rotations, oldest first per path, with size and mtime."""
     normal = [str(PurePosixPath(p)) for p in paths]
     argv = list_argv(normal, include_rotated)
-    out = ctx.transport.run(argv, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=_LIST_OK_EXIT)
+    out = ctx.run(argv, ok_exit=_LIST_OK_EXIT)
     listed = parse_listing(out)
     found = b"\0".join(p.encode("utf-8", "surrogateescape") for p in listed)
     files: list[LogFile] = []
@@ -105,8 +92,8 @@ def list_files(
     return files, out
 
 
-def _run(argv: list[str], ctx: ToolContext, outputs: list[CommandOutput]) -> CommandOutput:
-    out = ctx.transport.run(argv, timeout_s=ctx.timeout_s, max_bytes=ctx.max_bytes, ok_exit=_PROBE_OK_EXIT)
+def _run(argv: Sequence[str], ctx: ToolContext, outputs: list[CommandOutput]) -> CommandOutput:
+    out = ctx.run(argv, ok_exit=_PROBE_OK_EXIT)
     outputs.append(out)
     return out
 
@@ -191,11 +178,9 @@ def probe_files(files: list[LogFile], ctx: ToolContext) -> list[CommandOutput]:
             f.notes.append("not counted: the host has no zgrep")
     if zgrep:
         names = [f.path for f in packed]
-        counted = _named_lines(_run(["zgrep", "-c", "-H", "-a", "-e", "", "--", *names], ctx, outputs), names)
+        counted = _named_lines(_run(zgrep_count_argv(names), ctx, outputs), names)
         every = [f.path for f in (*plain, *packed)]
-        firsts = _named_lines(
-            _run(["zgrep", "-m", "1", "-H", "-a", "-e", "", "--", *every], ctx, outputs), every
-        )
+        firsts = _named_lines(_run(zgrep_first_argv(every), ctx, outputs), every)
         for f in packed:
             packed_count = counted.get(f.path, b"").strip()
             f.lines = int(packed_count) if packed_count.isdigit() else None
@@ -205,12 +190,12 @@ def probe_files(files: list[LogFile], ctx: ToolContext) -> list[CommandOutput]:
             f.first_line = _line(firsts.get(f.path))
     if plain:
         names = [f.path for f in plain]
-        counts = parse_wc(_run(["wc", "-l", "--", *names], ctx, outputs), names)
+        counts = parse_wc(_run(wc_argv(names), ctx, outputs), names)
         if not zgrep:
-            heads = split_headed(_run(["head", "-v", "-n", "1", "--", *names], ctx, outputs).stdout, names)
+            heads = split_headed(_run(head_argv(names), ctx, outputs).stdout, names)
             for f in plain:
                 f.first_line = _line(heads.get(f.path))
-        tails = split_headed(_run(["tail", "-v", "-n", "1", "--", *names], ctx, outputs).stdout, names)
+        tails = split_headed(_run(tail_argv(names), ctx, outputs).stdout, names)
         for f in plain:
             last = tails.get(f.path)
             count = counts.get(f.path)

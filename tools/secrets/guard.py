@@ -20,6 +20,7 @@ from tools.secrets.content import content_secret
 from tools.transport.base import CommandOutput
 
 _HINT = "hash it with hash_files or stat it with file_info instead"
+_MAX_BYTES = 1024 * 1024  # paths and inode numbers only: a megabyte is far more than they print
 _STAT_OK = frozenset({0, 1})  # stat exits 1 when some of the fixed secret files do not exist here
 
 
@@ -31,15 +32,21 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def _run(ctx: ToolContext, argv: Sequence[str], ok: frozenset[int] = frozenset({0})) -> CommandOutput:
-    return ctx.transport.run(argv, timeout_s=ctx.timeout_s, max_bytes=1024 * 1024, ok_exit=ok)
+def resolve_argv(paths: Sequence[str]) -> tuple[str, ...]:
+    """readlink -m: where each path resolves, every link followed, NUL after each."""
+    return ("readlink", "-m", "-z", "--", *paths)
+
+
+def inode_argv(paths: Sequence[str]) -> tuple[str, ...]:
+    """stat -L: the device and inode each path (and each fixed secret file) resolves to, NUL after each."""
+    return ("stat", "-L", "--printf", "%d %i %n\\0", "--", *paths, *SECRET_FILES)
 
 
 def resolve(ctx: ToolContext, paths: Sequence[str]) -> dict[str, str]:
     """Each path to where it resolves on the target (every link followed; missing parts kept as named)."""
     if not paths:
         return {}
-    out = _run(ctx, ("readlink", "-m", "-z", "--", *paths))
+    out = ctx.run(resolve_argv(paths), max_bytes=_MAX_BYTES)
     records = out.stdout.split(b"\0")
     if out.truncated or len(records) != len(paths) + 1 or records[-1]:
         raise SecretFileError(f"could not resolve {len(paths)} path(s) on {ctx.transport.host}; refused")
@@ -74,8 +81,7 @@ def refuse_located(ctx: ToolContext, paths: Sequence[str]) -> dict[str, str]:
         if secret_reason(real) is not None:
             raise _refused(asked, real, "a secret file's location")
     reals = list(dict.fromkeys(resolved.values()))
-    stat = ("stat", "-L", "--printf", "%d %i %n\\0", "--", *reals, *SECRET_FILES)
-    inodes = _inodes(_run(ctx, stat, _STAT_OK))
+    inodes = _inodes(ctx.run(inode_argv(reals), ok_exit=_STAT_OK, max_bytes=_MAX_BYTES))
     secret_ids = {inodes[f]: f for f in SECRET_FILES if f in inodes}
     for asked, real in resolved.items():
         same = secret_ids.get(inodes.get(real, (b"", b"")))
