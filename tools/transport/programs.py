@@ -54,12 +54,16 @@ _GREP_VALUES = words(
     "-e --regexp -f --file -m --max-count -A --after-context -B --before-context -C --context "
     "--include --exclude --exclude-dir --label --binary-files -d --directories -D --devices"
 )
-_GREP_CHECKS = {
+# grep and rg spell the match bounds alike: a count of matches, and lines of context.
+_MATCH_BOUNDS = {
     **{f: bounded_int(MAX_COUNT) for f in ("-m", "--max-count")},
     **{
         f: bounded_int(MAX_CONTEXT)
         for f in ("-A", "-B", "-C", "--after-context", "--before-context", "--context")
     },
+}
+_GREP_CHECKS = {
+    **_MATCH_BOUNDS,
     **{f: one_of("read", "skip", "recurse") for f in ("-d", "--directories")},
     **{f: one_of("read", "skip") for f in ("-D", "--devices")},
     "--binary-files": one_of("binary", "text", "without-match"),
@@ -109,14 +113,7 @@ _SPECS: tuple[ProgramSpec, ...] = (
             "-A --after-context -B --before-context -C --context -d --max-depth --max-filesize "
             "--max-columns --sort --sortr -E --encoding --color -j --threads"
         ),
-        value_checks={
-            **{f: bounded_int(MAX_COUNT) for f in ("-m", "--max-count")},
-            **{
-                f: bounded_int(MAX_CONTEXT)
-                for f in ("-A", "-B", "-C", "--after-context", "--before-context", "--context")
-            },
-            "--color": one_of("never", "auto", "always", "ansi"),
-        },
+        value_checks={**_MATCH_BOUNDS, "--color": one_of("never", "auto", "always", "ansi")},
         refused={
             "--pre": "runs a program on every file",
             "--pre-glob": "belongs to --pre, which runs a program",
