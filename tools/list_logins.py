@@ -10,7 +10,7 @@ from pydantic import Field
 from tools.base import Row, Tool, ToolContext, ToolResult
 from tools.errors import CommandFailedError
 from tools.hoststate.common import HostStateArgs, stderr_lines, table_result
-from tools.hoststate.logins import LoginRow, parse_last, parse_who
+from tools.hoststate.logins import LastKind, LoginRow, parse_last, parse_who
 from tools.hoststate.paths import AbsPath
 from tools.transport.base import CommandOutput
 
@@ -59,7 +59,7 @@ class ListLoginsTool(Tool[ListLoginsArgs]):
         outputs: list[CommandOutput] = []
         rows: list[Row] = []
         notes: list[str] = []
-        readers: list[tuple[Literal["success", "failed"], Literal["last", "lastb"], str]] = [
+        readers: list[tuple[LastKind, Literal["last", "lastb"], str]] = [
             ("success", "last", args.wtmp),
             ("failed", "lastb", args.btmp),
         ]

@@ -1,1 +1,1 @@
-"""Parsers and shared helpers of the host-state tools (processes, sockets, logins, persistence, files)."""
+"""The host-state tools' parsers, the row models they return, and the helpers the tools share."""

@@ -9,6 +9,8 @@ from typing import Literal
 from tools.hoststate.common import RowModel, decode
 
 Kind = Literal["success", "failed", "current", "reboot"]
+LastKind = Literal["success", "failed"]
+"""What a `last` reads: wtmp's logins (success) or, as `lastb`, btmp's failed attempts."""
 
 _DATE = r"\S+ \S+ +\d+ \d\d:\d\d:\d\d \d{4}"
 _LAST_LINE = re.compile(
@@ -56,9 +58,7 @@ def _source(text: str | None) -> str | None:
     return None if not text or text in ("0.0.0.0", "::") else text  # noqa: S104
 
 
-def parse_last(
-    data: bytes, kind: Literal["success", "failed"] = "success"
-) -> tuple[list[LoginRow], list[str]]:
+def parse_last(data: bytes, kind: LastKind = "success") -> tuple[list[LoginRow], list[str]]:
     """Parse `last -F -w -i` (kind success: the reboot pseudo-user's lines are reboots) or `lastb` (kind
     failed); return rows and lines it could not read."""
     logins: list[LoginRow] = []
