@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from agent.proposers.base import StepView
-from playbooks.catalogue import Catalogue
+from playbooks import Catalogue
 
 # Bounded, printable strings: generation under a grammar always terminates (STACK-NOTES: bound with a
 # pattern, since maxLength alone let control characters through). xgrammar 0.2.8 fails to compile a

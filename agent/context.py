@@ -10,8 +10,7 @@ from agent.executor import Executor
 from agent.faults import CrashPlan
 from agent.journal import Journal
 from agent.proposers.base import Analyst, Proposer
-from playbooks.catalogue import Catalogue
-from playbooks.model import Playbook
+from playbooks import Catalogue, Playbook
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from agent.case.evidence import EvidenceStore
 from agent.executor import load_result
 from agent.state import Execution, StepOutcome
-from playbooks.model import Playbook
+from playbooks import Playbook
 from tools.coverage import Coverage, CoverageStatus, SourceCoverage, coverage_of
 
 StepCoverageStatus = Literal["examined", "partial", "not_examined", "condition_false"]

@@ -10,10 +10,7 @@ from agent.approval import Answer, args_diff
 from agent.journal import Decision as DecisionEntry
 from agent.journal import Journal
 from agent.state import Decision, Proposal
-from playbooks.allowance import check_proposal
-from playbooks.catalogue import Catalogue
-from playbooks.errors import ProposalRejectedError
-from playbooks.model import Playbook
+from playbooks import Catalogue, Playbook, ProposalRejectedError, check_proposal
 
 
 class AnswerRejectedError(ValueError):

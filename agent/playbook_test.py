@@ -24,8 +24,7 @@ from agent.report import CaseStatus, CaseVerdict, ReportClaimError, read_verdict
 from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
 from agent.state import CaseState, StepStatus
-from playbooks.discovery import list_playbooks
-from playbooks.errors import PlaybookError
+from playbooks import PlaybookError, list_playbooks
 from tools.errors import ToolError
 
 TEST_FILE = "test.yaml"

@@ -14,7 +14,7 @@ import json
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.proposers.base import StepView
-from playbooks.model import Playbook
+from playbooks import Playbook
 
 FENCE = "<<<UNTRUSTED-EVIDENCE>>>"
 END_FENCE = "<<<END-UNTRUSTED-EVIDENCE>>>"

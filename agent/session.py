@@ -33,11 +33,7 @@ from agent.proposers.base import Proposer
 from agent.proposers.chat import ChatProposer
 from agent.proposers.guided import GuidedProposer
 from agent.state import CaseState
-from playbooks.binding import bind_inputs
-from playbooks.catalogue import Catalogue
-from playbooks.model import Playbook
-from playbooks.runtime import load_playbook
-from playbooks.window import CaseWindow, parse_window
+from playbooks import CaseWindow, Catalogue, Playbook, bind_inputs, load_playbook, parse_window
 from tools.intel.store import IntelStore
 from tools.inventory import load_inventory
 from tools.settings import data_dir

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from playbooks.window import CaseWindow
+from playbooks import CaseWindow
 
 Verdict = Literal["approve", "edit", "deny", "skip", "abort"]
 ProposalSource = Literal["playbook", "model", "fallback"]

@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from playbooks.window import CaseWindow
+from playbooks import CaseWindow
 from tools.base import CommandRecord
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"

@@ -16,7 +16,7 @@ from agent.case.ledger import LEDGER_FILE, Ledger
 from agent.case.meta import META_FILE, CaseMeta, check_case_id, new_case_id, read_meta, write_meta
 from agent.case.payloads import CaseClosed, CaseOpened, CaseSettings, Payload
 from agent.case.tail import read_tail
-from playbooks.window import CaseWindow
+from playbooks import CaseWindow
 from tools.settings import data_dir
 
 CHECKPOINTS_FILE = "checkpoints.sqlite"

@@ -22,7 +22,7 @@ from agent.cli.boundary import (
     one_line,
 )
 from agent.llm.errors import ModelError, ModelNotFoundError, ModelUnavailableError
-from playbooks.errors import PlaybookError
+from playbooks import PlaybookError
 from sandbox.errors import SandboxError
 from tools.errors import CommandRefusedError, InvalidToolArgsError, InventoryError, ToolError, TransportError
 from tools.settings import data_dir

@@ -10,15 +10,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from agent.cli.validate import dir_to_create, existing_dir, existing_file, file_to_create
-from playbooks.cacao import export_cacao
-from playbooks.catalogue import Catalogue
-from playbooks.discovery import find_playbook, list_playbooks, schema_path
-from playbooks.errors import PlaybookError
-from playbooks.issues import Severity
-from playbooks.jsonschema import render_schema
-from playbooks.lint import has_errors, lint_file
-from playbooks.loader import load_playbook_file
-from playbooks.scaffold import scaffold_playbook
+from playbooks import (
+    Catalogue,
+    PlaybookError,
+    Severity,
+    export_cacao,
+    find_playbook,
+    has_errors,
+    lint_file,
+    list_playbooks,
+    load_playbook_file,
+    render_schema,
+    scaffold_playbook,
+    schema_path,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -165,7 +170,7 @@ def _test(args: argparse.Namespace) -> int:
 
 def _record(args: argparse.Namespace) -> int:
     from agent.playbook_record import record_case
-    from playbooks.binding import input_pairs
+    from playbooks import input_pairs
 
     folder = record_case(
         find_playbook(args.playbook),

@@ -231,9 +231,7 @@ def _absolute_logs(pairs: list[str]) -> list[str]:
 def _run(args: argparse.Namespace) -> int:
     from agent.case.store import CaseStore
     from agent.session import RunSpec, default_approver, open_case, resolve_backend, session_scope
-    from playbooks.binding import input_pairs
-    from playbooks.discovery import find_playbook
-    from playbooks.window import describe_window
+    from playbooks import describe_window, find_playbook, input_pairs
     from tools.inventory import log_overrides
 
     if args.backend == "openai" and not args.base_url:

@@ -19,7 +19,7 @@ from agent.llm.budget import Deadline
 from agent.nodes.common import Update, current_step, step_view
 from agent.proposers.base import CallBudget, ModelOutputError
 from agent.state import CaseState, Execution, Finding, Proposal
-from playbooks.extract import extract_findings
+from playbooks import extract_findings
 from tools.base import Row
 
 

@@ -8,9 +8,7 @@ from agent.context import RunContext
 from agent.executor import load_result
 from agent.proposers.base import EvidenceExcerpt, StepView
 from agent.state import CaseState, Finding
-from playbooks.binding import BoundInputs
-from playbooks.model import Step
-from playbooks.values import BoundValue
+from playbooks import BoundInputs, BoundValue, Step
 
 Update = dict[str, Any]
 

@@ -8,8 +8,7 @@ from agent.context import RunContext
 from agent.journal import Note
 from agent.nodes.common import Update, findings_by_name
 from agent.state import CaseState, StepOutcome
-from playbooks.conditions import condition_text
-from playbooks.routing import condition_holds, fanout_items
+from playbooks import condition_holds, condition_text, fanout_items
 
 
 def plan(state: CaseState, runtime: Runtime[RunContext]) -> Update:

@@ -17,12 +17,16 @@ from agent.nodes.common import Update, bound_inputs, current_step, findings_by_n
 from agent.proposers.base import Call, CallBudget, Done, ModelOutputError
 from agent.proposers.guided import GuidedProposer
 from agent.state import CaseState, Proposal, ProposalSource
-from playbooks.allowance import check_proposer_call
-from playbooks.binding import resolve_args
-from playbooks.errors import PlaybookError, ProposalRejectedError
-from playbooks.model import Step
-from playbooks.routing import fanout_items
-from playbooks.window import CaseWindow, inherit
+from playbooks import (
+    CaseWindow,
+    PlaybookError,
+    ProposalRejectedError,
+    Step,
+    check_proposer_call,
+    fanout_items,
+    inherit,
+    resolve_args,
+)
 
 
 def _validated(

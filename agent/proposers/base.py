@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 
 from agent.analysis import AnalysisAnswer
 from agent.llm.budget import Deadline, ProgressCallback
-from playbooks.model import Step
+from playbooks import Step
 
 
 class EvidenceExcerpt(BaseModel):

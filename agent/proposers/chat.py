@@ -15,8 +15,7 @@ from agent.llm.budget import DEFAULT_DEADLINE_S
 from agent.llm.errors import ModelDeadlineError, ModelError
 from agent.prompts import analysis_message, messages_for, system_prompt
 from agent.proposers.base import Call, CallBudget, Done, ModelOutputError, StepView
-from playbooks.catalogue import Catalogue
-from playbooks.model import Playbook
+from playbooks import Catalogue, Playbook
 
 
 class ChatProposer:

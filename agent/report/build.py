@@ -24,7 +24,7 @@ from agent.report.markdown import render_markdown
 from agent.report.model import CaseVerdict, HostKeyRecord, Report, StepRecord, TimelineEvent
 from agent.report.verdict import case_verdict, found_attack, resolve_skips
 from agent.state import CaseState
-from playbooks.model import Playbook
+from playbooks import Playbook
 
 
 class ReportClaimError(CaseError):

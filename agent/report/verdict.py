@@ -22,8 +22,7 @@ from agent.report.model import (
     UndecidedConclusion,
 )
 from agent.state import Execution, Finding
-from playbooks.conclusions import CaseConclusion, StepExamination, conclude, examinations
-from playbooks.model import Playbook
+from playbooks import CaseConclusion, Playbook, StepExamination, conclude, examinations
 from tools.errors import InventoryError, TransportError
 
 _STATUS_RANK: dict[CaseStatus, int] = {"inconclusive": 1, "no_evidence": 1, "suspicious": 2, "compromised": 3}

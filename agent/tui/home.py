@@ -25,10 +25,7 @@ from agent.session import BACKENDS, RunSpec, Session, open_case, reopen_case, re
 from agent.tui.case_screen import CaseScreen
 from agent.tui.screens import MODAL_CSS, Dialog, ErrorScreen
 from agent.tui.text import safe
-from playbooks.binding import input_pairs
-from playbooks.discovery import list_playbooks
-from playbooks.errors import InputBindingError
-from playbooks.window import WindowError, parse_window
+from playbooks import InputBindingError, WindowError, input_pairs, list_playbooks, parse_window
 from tools.errors import InventoryError
 from tools.inventory import load_inventory
 
