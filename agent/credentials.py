@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, TypeVar, cast, runtime_checkable
 
-from agent.case.payloads import HostKeyDecision, Note
+from agent.case.payloads import HostKeyDecided, NoteRecorded
 from agent.journal import Journal
 from tools.errors import AuthFailedError
 from tools.transport.known_hosts import NewHostKey
@@ -145,7 +145,7 @@ class CredentialPrompts:
             else:
                 pinned, by = False, "nobody"
             self.journal.record(
-                HostKeyDecision(
+                HostKeyDecided(
                     host=key.host,
                     known_hosts_name=key.known_hosts_name,
                     key_type=key.key_type,
@@ -170,7 +170,9 @@ class CredentialPrompts:
             passphrase = self._ask(lambda: asker.ask_passphrase(host, key_file, attempt)) or None
             given = "given" if passphrase is not None else "not given"
             self.journal.record(
-                Note(text=f"passphrase of key file {key_file} {given} for host {host} (attempt {attempt})"),
+                NoteRecorded(
+                    text=f"passphrase of key file {key_file} {given} for host {host} (attempt {attempt})"
+                ),
                 actor=self.actor,
             )
             if passphrase is not None:

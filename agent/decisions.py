@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import JsonValue
 
 from agent.approval import Answer, args_diff
-from agent.journal import Decision as DecisionEntry
+from agent.case.payloads import DecisionRecorded
 from agent.journal import Journal
 from agent.state import Decision, Proposal
 from playbooks import Catalogue, Playbook, ProposalRejectedError, check_proposal
@@ -54,7 +54,7 @@ def record_decision(journal: Journal, proposal: Proposal, answer: Answer, *, app
         else None
     )
     entry = journal.record(
-        DecisionEntry(
+        DecisionRecorded(
             proposal_seq=proposal.ledger_seq,
             verdict=answer.verdict,
             approver=approver,
@@ -69,7 +69,7 @@ def record_decision(journal: Journal, proposal: Proposal, answer: Answer, *, app
 
 def decision_from_entry(proposal: Proposal, data: dict[str, JsonValue], seq: int, when: datetime) -> Decision:
     """The state's Decision record from a ledger decision entry."""
-    recorded = DecisionEntry.model_validate(data)
+    recorded = DecisionRecorded.model_validate(data)
     return Decision(
         proposal_id=proposal.id,
         verdict=recorded.verdict,

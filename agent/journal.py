@@ -16,18 +16,7 @@ from pydantic import JsonValue
 
 from agent.case.entry import LedgerEntry
 from agent.case.ledger import iter_entries
-from agent.case.payloads import (
-    Decision,
-    ExecutionFinished,
-    ExecutionStarted,
-    FindingRecorded,
-    LedgerKind,
-    Note,
-    Observation,
-    Payload,
-    Proposal,
-    Refusal,
-)
+from agent.case.payloads import LedgerKind, Payload, ProposalRecorded
 from agent.case.store import Case
 
 
@@ -119,13 +108,13 @@ class Journal:
         """The recorded proposal with this id."""
         return self.find(f"proposal:{proposal_id}")
 
-    def proposal_at(self, seq: int) -> Proposal | None:
+    def proposal_at(self, seq: int) -> ProposalRecorded | None:
         """The proposal entry at this seq, as recorded (None when that seq is not a proposal)."""
         with self._lock:
             entry = self.approvals_by_seq.get(seq)
         if entry is None or entry.kind != LedgerKind.PROPOSAL:
             return None
-        return Proposal.model_validate(entry.data)
+        return ProposalRecorded.model_validate(entry.data)
 
     def decision(self, proposal_seq: int) -> LedgerEntry | None:
         """The recorded decision on a proposal."""
@@ -147,16 +136,3 @@ class Journal:
         done = self.find(f"finished:{last.seq}") or self.find(f"observation:{last.seq}")
         return last, done
 
-
-__all__ = [
-    "Decision",
-    "ExecutionFinished",
-    "ExecutionStarted",
-    "FindingRecorded",
-    "Journal",
-    "Note",
-    "Observation",
-    "Proposal",
-    "Refusal",
-    "payload_key",
-]

@@ -10,10 +10,12 @@ from __future__ import annotations
 from pydantic import JsonValue
 
 from agent.case.canonical import canonical_json
-from agent.case.payloads import Decision, Proposal
+from agent.case.payloads import DecisionRecorded, ProposalRecorded
 
 
-def approved_args(proposal: Proposal, decision: Decision, item: str | None) -> dict[str, JsonValue]:
+def approved_args(
+    proposal: ProposalRecorded, decision: DecisionRecorded, item: str | None
+) -> dict[str, JsonValue]:
     """The args the decision allows for one run (item None: the proposal's own call)."""
     base = proposal.item_args[item] if item is not None and proposal.item_args else proposal.args
     if decision.verdict == "edit" and decision.args is not None:
@@ -31,8 +33,8 @@ def same_json(a: JsonValue, b: JsonValue) -> bool:
 
 
 def binding_problem(
-    proposal: Proposal,
-    decision: Decision,
+    proposal: ProposalRecorded,
+    decision: DecisionRecorded,
     *,
     tool: str,
     host: str,

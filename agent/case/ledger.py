@@ -27,7 +27,7 @@ from agent.case.entry import LedgerEntry, utc_timestamp
 from agent.case.errors import LedgerCorruptError, LedgerError, LedgerTornError
 from agent.case.evidence import EvidenceStore
 from agent.case.fsutil import fsync_dir
-from agent.case.payloads import PAYLOAD_MODELS, LedgerKind, Note, Payload
+from agent.case.payloads import PAYLOAD_MODELS, LedgerKind, NoteRecorded, Payload
 from agent.case.tail import Tail, TornTail, parse_line, read_tail
 
 LEDGER_FILE = "ledger.jsonl"
@@ -127,7 +127,8 @@ class Ledger:
             digest = sha256_hex(cut)
             text = (f"repaired a torn final line: cut {torn.length} bytes at offset {torn.offset} "
                     f"({torn.reason}); sha256 {digest}")
-            self._append_locked(Note(text=text, evidence=digest if evidence is not None else None), actor)
+            note = NoteRecorded(text=text, evidence=digest if evidence is not None else None)
+            self._append_locked(note, actor)
             return torn
 
     def _refresh(self, *, force: bool = False) -> None:

@@ -10,14 +10,14 @@ from agent.case.entry import LedgerEntry
 from agent.case.evidence import EVIDENCE_DIR, EvidenceStore
 from agent.case.payloads import (
     CaseClosed,
-    Decision,
+    DecisionRecorded,
     ExecutionFinished,
     ExecutionStarted,
     FindingRecorded,
-    Note,
-    Observation,
+    NoteRecorded,
+    ObservationRecorded,
     Payload,
-    Proposal,
+    ProposalRecorded,
     ReportWritten,
     Resumed,
 )
@@ -29,8 +29,8 @@ class LinkChecker:
 
     evidence: EvidenceStore
     warnings: list[str] = field(default_factory=list)
-    proposals: dict[int, Proposal] = field(default_factory=dict)
-    decisions: dict[int, Decision] = field(default_factory=dict)
+    proposals: dict[int, ProposalRecorded] = field(default_factory=dict)
+    decisions: dict[int, DecisionRecorded] = field(default_factory=dict)
     started: dict[int, ExecutionStarted] = field(default_factory=dict)
     finished: set[int] = field(default_factory=set)
     finish_entries: set[int] = field(default_factory=set)
@@ -44,11 +44,11 @@ class LinkChecker:
     def check(self, entry: LedgerEntry, payload: Payload) -> str | None:
         """The problem with this entry's links (None when it is sound); records it for later entries."""
         match payload:
-            case Proposal():
+            case ProposalRecorded():
                 self.proposals[entry.seq] = payload
             case Resumed():
                 self.last_resumed = entry.seq
-            case Decision():
+            case DecisionRecorded():
                 return self._decision(entry.seq, payload)
             case ExecutionStarted():
                 return self._started(entry.seq, payload)
@@ -58,9 +58,9 @@ class LinkChecker:
                 return self._finding(payload)
             case ReportWritten():
                 return self._report(payload)
-            case Note() if payload.evidence is not None:
+            case NoteRecorded() if payload.evidence is not None:
                 return self._blob(payload.evidence)
-            case Observation() if payload.started_seq is not None:
+            case ObservationRecorded() if payload.started_seq is not None:
                 started = payload.started_seq
                 if started not in self.started:
                     return f"observation refers to execution {started}, which is not an earlier start"
@@ -77,7 +77,7 @@ class LinkChecker:
         superseded = {seq for runs in self.executions_by_run.values() for seq in runs[:-1]}
         return sorted(set(self.started) - self.finished - self.failed - superseded)
 
-    def _decision(self, seq: int, d: Decision) -> str | None:
+    def _decision(self, seq: int, d: DecisionRecorded) -> str | None:
         if d.proposal_seq not in self.proposals:
             return f"decision answers proposal {d.proposal_seq}, which is not an earlier proposal entry"
         if any(o.proposal_seq == d.proposal_seq for o in self.decisions.values()):

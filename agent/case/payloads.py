@@ -80,7 +80,7 @@ class CaseOpened(Payload):
     """What may run in this case (TTL, host-key trust, timeout, log paths, backend); None in older ledgers."""
 
 
-class Proposal(Payload):
+class ProposalRecorded(Payload):
     """A tool call was proposed (by the model, the playbook or a human) and shown for approval."""
 
     kind = LedgerKind.PROPOSAL
@@ -110,7 +110,7 @@ class Proposal(Payload):
     """True for a follow-up the model proposed after the step's own call."""
 
 
-class Decision(Payload):
+class DecisionRecorded(Payload):
     """A human answered a proposal."""
 
     kind = LedgerKind.DECISION
@@ -237,7 +237,7 @@ class CaseClosed(Payload):
     """Why, in one line."""
 
 
-class Observation(Payload):
+class ObservationRecorded(Payload):
     """A tool call failed; the error is recorded as an observation and the investigation goes on."""
 
     kind = LedgerKind.OBSERVATION
@@ -251,7 +251,7 @@ class Observation(Payload):
     """Seq of the execution_started entry, when the failure happened during an execution."""
 
 
-class Refusal(Payload):
+class RefusalRecorded(Payload):
     """A model proposal was refused before it reached the human (off-playbook, invalid args)."""
 
     kind = LedgerKind.REFUSAL
@@ -277,7 +277,7 @@ class Resumed(Payload):
     """Seq of an execution that started but never finished, if one."""
 
 
-class Note(Payload):
+class NoteRecorded(Payload):
     """A free remark by the system or a human (e.g. a torn-line repair)."""
 
     kind = LedgerKind.NOTE
@@ -287,7 +287,7 @@ class Note(Payload):
     """sha256 of an evidence blob the note refers to (e.g. the bytes a repair removed)."""
 
 
-class Analysis(Payload):
+class AnalysisRecorded(Payload):
     """The model's reading of one proposal's evidence; its findings are recorded separately once checked."""
 
     kind = LedgerKind.ANALYSIS
@@ -305,7 +305,7 @@ class Analysis(Payload):
     """The model's answer as given (bounded), so a crash never asks the model twice."""
 
 
-class HostKeyDecision(Payload):
+class HostKeyDecided(Payload):
     """A host key seen for the first time during the case, and whether it was pinned, and on whose word."""
 
     kind = LedgerKind.HOST_KEY
@@ -329,8 +329,9 @@ class HostKeyDecision(Payload):
 PAYLOAD_MODELS: dict[LedgerKind, type[Payload]] = {
     model.kind: model
     for model in (
-        CaseOpened, Proposal, Decision, ExecutionStarted, ExecutionFinished, FindingRecorded,
-        ReportWritten, CaseClosed, Observation, Refusal, Resumed, Note, Analysis, HostKeyDecision,
+        CaseOpened, ProposalRecorded, DecisionRecorded, ExecutionStarted, ExecutionFinished,
+        FindingRecorded, ReportWritten, CaseClosed, ObservationRecorded, RefusalRecorded, Resumed,
+        NoteRecorded, AnalysisRecorded, HostKeyDecided,
     )
 }
 """The payload model of each kind."""

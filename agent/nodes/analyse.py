@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from langgraph.runtime import Runtime
 
 from agent.analysis import parse_analysis, value_in_evidence
-from agent.case.payloads import Analysis
+from agent.case.payloads import AnalysisRecorded, FindingRecorded, RefusalRecorded
 from agent.context import RunContext
 from agent.executor import load_result
-from agent.journal import FindingRecorded, Refusal
 from agent.llm.budget import Deadline
 from agent.nodes.common import Update, current_step, step_view
 from agent.proposers.base import CallBudget, ModelOutputError
@@ -139,14 +138,16 @@ def _model_analysis(
         except ModelOutputError as exc:
             ctx.events.progress(None)
             ctx.journal.record(
-                Refusal(reason=f"analysis refused: {exc}", raw=exc.raw, attempt_id=f"{proposal.id}/analysis"),
+                RefusalRecorded(
+                    reason=f"analysis refused: {exc}", raw=exc.raw, attempt_id=f"{proposal.id}/analysis"
+                ),
                 actor="model",
             )
             ctx.events.notify(f"model analysis unavailable: {exc}", error=True)
             return
         ctx.events.progress(None)
         ctx.journal.record(
-            Analysis(
+            AnalysisRecorded(
                 proposal_id=proposal.id,
                 verdict=answer.verdict,
                 confidence=answer.confidence,
@@ -160,7 +161,7 @@ def _model_analysis(
         ex = runs[mf.evidence]
         if not value_in_evidence(mf.value, ex, store):
             ctx.journal.record(
-                Refusal(
+                RefusalRecorded(
                     reason=f"model finding {mf.name}={mf.value!r} is not in evidence {mf.evidence[:16]}",
                     attempt_id=f"{proposal.id}/finding/{i}",
                 ),

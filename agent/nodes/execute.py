@@ -29,11 +29,16 @@ from pydantic import JsonValue
 from agent.case.binding import binding_problem
 from agent.case.entry import LedgerEntry
 from agent.case.errors import ExecutionRefusedError
+from agent.case.payloads import (
+    DecisionRecorded,
+    ExecutionFinished,
+    ExecutionStarted,
+    NoteRecorded,
+    ObservationRecorded,
+)
 from agent.context import RunContext
 from agent.decisions import args_diff_values
 from agent.executor import fanout_concurrency, load_result
-from agent.journal import Decision as DecisionEntry
-from agent.journal import ExecutionFinished, ExecutionStarted, Note, Observation
 from agent.nodes.common import Update
 from agent.nodes.fanout import FanOutStoppedError, fan_out
 from agent.state import CaseState, Decision, Execution, Proposal
@@ -73,7 +78,7 @@ def _from_entries(ctx: RunContext, proposal: Proposal, start: LedgerEntry, end: 
         "ledger_seq": end.seq,
     }
     if end.kind == "observation":
-        obs = Observation.model_validate(end.data)
+        obs = ObservationRecorded.model_validate(end.data)
         return Execution(**common, error=obs.message, error_kind=obs.error)
     fin = ExecutionFinished.model_validate(end.data)
     argv = tuple(c.argv for c in fin.commands) or ((fin.argv,) if fin.argv else ())
@@ -108,7 +113,8 @@ def execute(state: CaseState, runtime: Runtime[RunContext]) -> Update:
     # An expired approval is asked again, unless some of its runs already started (those finish under it).
     if _expired(decision, ctx) and not ctx.journal.started_by_decision.get(decision.ledger_seq):
         ctx.journal.record(
-            Note(text=f"approval of {proposal.id} expired before it ran; asking again"), actor="system"
+            NoteRecorded(text=f"approval of {proposal.id} expired before it ran; asking again"),
+            actor="system",
         )
         return {"proposal": None, "decision": None, "own_call_done": proposal.followup, "step_status": None}
     runs = _run_everywhere(_Step(ctx, proposal, decision))
@@ -124,7 +130,7 @@ def _check_binding(ctx: RunContext, proposal: Proposal, decision: Decision) -> N
     if problem is None:
         return
     message = f"execution of proposal {proposal.id} refused: {problem} (checkpoint and ledger disagree)"
-    ctx.journal.record(Note(text=message), actor="system")
+    ctx.journal.record(NoteRecorded(text=message), actor="system")
     raise ExecutionRefusedError(message)
 
 
@@ -135,7 +141,7 @@ def _binding_problem(ctx: RunContext, proposal: Proposal, decision: Decision) ->
         return f"no recorded decision on proposal entry {proposal.ledger_seq}"
     if entry.seq != decision.ledger_seq or recorded.proposal_id != proposal.id:
         return "the decision or proposal the state names is not the one in the ledger"
-    approval = DecisionEntry.model_validate(entry.data)
+    approval = DecisionRecorded.model_validate(entry.data)
     for host in proposal.hosts:
         for item in proposal.items or (None,):
             problem = binding_problem(
@@ -254,7 +260,8 @@ def _run_one(step: _Step, host: str, item: str | None, down: Execution | None) -
 
 def _observe(ctx: RunContext, proposal: Proposal, start: LedgerEntry, kind: str, message: str) -> Execution:
     end = ctx.journal.record(
-        Observation(tool=proposal.tool, error=kind, message=message, started_seq=start.seq), actor="system"
+        ObservationRecorded(tool=proposal.tool, error=kind, message=message, started_seq=start.seq),
+        actor="system",
     )
     return _from_entries(ctx, proposal, start, end)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
+from agent.case.payloads import NoteRecorded
 from agent.context import RunContext
-from agent.journal import Note
 from agent.nodes.common import Update, findings_by_name
 from agent.state import CaseState, StepOutcome
 from playbooks import condition_holds, condition_text, fanout_items
@@ -27,7 +27,7 @@ def plan(state: CaseState, runtime: Runtime[RunContext]) -> Update:
             reason = f"nothing to fan out over: finding {step.for_each!r} is empty"
         if reason is None:
             break
-        ctx.journal.record(Note(text=f"step {step.id} skipped, {reason}"), actor="playbook")
+        ctx.journal.record(NoteRecorded(text=f"step {step.id} skipped, {reason}"), actor="playbook")
         outcomes.append(StepOutcome(step_id=step.id, status="condition_false", note=reason))
         index += 1
     return {

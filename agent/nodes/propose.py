@@ -9,9 +9,8 @@ from typing import Any
 from langgraph.runtime import Runtime
 from pydantic import JsonValue
 
+from agent.case.payloads import ProposalRecorded, RefusalRecorded
 from agent.context import RunContext
-from agent.journal import Proposal as ProposalEntry
-from agent.journal import Refusal
 from agent.llm.budget import Deadline
 from agent.nodes.common import Update, bound_inputs, current_step, findings_by_name, step_view
 from agent.proposers.base import Call, CallBudget, Done, ModelOutputError
@@ -123,7 +122,9 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
             )
     except PlaybookError as exc:
         ctx.journal.record(
-            Refusal(reason=f"step {step.id}: {exc}", tool=step.tool, attempt_id=f"{proposal_id}/args"),
+            RefusalRecorded(
+                reason=f"step {step.id}: {exc}", tool=step.tool, attempt_id=f"{proposal_id}/args"
+            ),
             actor="playbook",
         )
         return {"proposal": None, "own_call_done": True, "step_status": "failed"}
@@ -134,7 +135,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         return {"proposal": None}
     recorded = ctx.journal.proposal(proposal_id)
     if recorded is not None:  # re-run after a crash: the proposal stands, the model is not asked again
-        stored = ProposalEntry.model_validate(recorded.data)
+        stored = ProposalRecorded.model_validate(recorded.data)
         return _update(state, _proposal(proposal_id, step, stored, recorded.seq))
 
     checked_items: dict[str, dict[str, JsonValue]] | None = None
@@ -145,7 +146,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                 checked_items[item] = _validated(step, step.tool, dict(args), ctx, window, args)
             except ProposalRejectedError as exc:
                 ctx.journal.record(
-                    Refusal(
+                    RefusalRecorded(
                         reason=f"item {item!r}: {exc}",
                         tool=step.tool,
                         attempt_id=f"{proposal_id}/item/{item}",
@@ -196,7 +197,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
             )
             feedback = precise or str(exc)
             ctx.journal.record(
-                Refusal(reason=feedback, tool=tool, raw=raw, attempt_id=f"{proposal_id}/{attempt}"),
+                RefusalRecorded(reason=feedback, tool=tool, raw=raw, attempt_id=f"{proposal_id}/{attempt}"),
                 actor=ctx.proposer.name if ctx.proposer.name == "model" else "playbook",
             )
             answer = None
@@ -232,7 +233,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                 )
             except ProposalRejectedError as exc:
                 ctx.journal.record(
-                    Refusal(reason=str(exc), tool=step.tool, attempt_id=f"{proposal_id}/fallback"),
+                    RefusalRecorded(reason=str(exc), tool=step.tool, attempt_id=f"{proposal_id}/fallback"),
                     actor="playbook",
                 )
                 ctx.events.notify(
@@ -247,7 +248,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         return {"proposal": None, "own_call_done": True}
 
     followup = state.own_call_done
-    payload = ProposalEntry(
+    payload = ProposalRecorded(
         tool=answer.tool,
         args=dict(answer.args),
         host=state.hosts[0],
@@ -265,7 +266,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
     return _update(state, _proposal(proposal_id, step, payload, entry.seq))
 
 
-def _proposal(proposal_id: str, step: Step, entry: ProposalEntry, seq: int) -> Proposal:
+def _proposal(proposal_id: str, step: Step, entry: ProposalRecorded, seq: int) -> Proposal:
     return Proposal(
         id=proposal_id,
         step_id=step.id,

@@ -7,9 +7,8 @@ import hashlib
 from langgraph.runtime import Runtime
 
 from agent.case.meta import write_meta
-from agent.case.payloads import ReportWritten
+from agent.case.payloads import NoteRecorded, ReportWritten
 from agent.context import RunContext
-from agent.journal import Note
 from agent.nodes.common import Update
 from agent.report import ReportClaimError, build_report, check_claims, write_report
 from agent.state import CaseState
@@ -48,7 +47,7 @@ def _write_and_record(ctx: RunContext, final: CaseState) -> None:
     try:
         check_claims(built, case.evidence)
     except ReportClaimError as exc:
-        ctx.journal.record(Note(text=f"report refused: {exc}"), actor="system")
+        ctx.journal.record(NoteRecorded(text=f"report refused: {exc}"), actor="system")
         raise
     json_path, md_path = write_report(case.dir, built)
     ctx.journal.record(

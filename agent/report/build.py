@@ -14,9 +14,13 @@ from agent.case.entry import LedgerEntry
 from agent.case.errors import CaseError
 from agent.case.evidence import EVIDENCE_DIR, EvidenceStore
 from agent.case.ledger import iter_entries
-from agent.case.payloads import Analysis, HostKeyDecision, LedgerKind
-from agent.case.payloads import Decision as DecisionEntry
-from agent.case.payloads import Proposal as ProposalEntry
+from agent.case.payloads import (
+    AnalysisRecorded,
+    DecisionRecorded,
+    HostKeyDecided,
+    LedgerKind,
+    ProposalRecorded,
+)
 from agent.coverage import StepCoverage, StepDecision, step_coverage
 from agent.executor import result_cells
 from agent.report.jsonsafe import dumps_inert
@@ -32,17 +36,17 @@ class ReportClaimError(CaseError):
 
 
 def _step_records(entries: Sequence[LedgerEntry], state: CaseState) -> list[StepRecord]:
-    proposals: dict[int, tuple[ProposalEntry, int]] = {}
-    decisions: dict[int, tuple[DecisionEntry, int]] = {}
+    proposals: dict[int, tuple[ProposalRecorded, int]] = {}
+    decisions: dict[int, tuple[DecisionRecorded, int]] = {}
     analyses: dict[str, str] = {}
     for entry in entries:
         if entry.kind == LedgerKind.ANALYSIS:
-            a = Analysis.model_validate(entry.data)
+            a = AnalysisRecorded.model_validate(entry.data)
             analyses[a.proposal_id] = f"{a.verdict} ({a.confidence:.2f}): {a.summary} (ledger #{entry.seq})"
         if entry.kind == LedgerKind.PROPOSAL:
-            proposals[entry.seq] = (ProposalEntry.model_validate(entry.data), entry.seq)
+            proposals[entry.seq] = (ProposalRecorded.model_validate(entry.data), entry.seq)
         elif entry.kind == LedgerKind.DECISION:
-            d = DecisionEntry.model_validate(entry.data)
+            d = DecisionRecorded.model_validate(entry.data)
             decisions[d.proposal_seq] = (d, entry.seq)
     records = []
     for seq, (p, _) in sorted(proposals.items()):
@@ -73,7 +77,7 @@ def _host_keys(entries: Sequence[LedgerEntry]) -> list[HostKeyRecord]:
     out = []
     for entry in entries:
         if entry.kind == LedgerKind.HOST_KEY:
-            d = HostKeyDecision.model_validate(entry.data)
+            d = HostKeyDecided.model_validate(entry.data)
             out.append(
                 HostKeyRecord(
                     host=d.host,

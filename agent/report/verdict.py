@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from agent.case.entry import LedgerEntry
-from agent.case.payloads import Analysis, ExecutionStarted, LedgerKind, Observation
+from agent.case.payloads import AnalysisRecorded, ExecutionStarted, LedgerKind, ObservationRecorded
 from agent.coverage import StepCoverage, window_text
 from agent.report.model import (
     Basis,
@@ -89,7 +89,7 @@ def reach_in_ledger(entries: Sequence[LedgerEntry]) -> Reach:
             started = entry.data.get("started_seq")
             runs.append((hosts.get(started, "?") if isinstance(started, int) else "?", None, ""))
         elif entry.kind == LedgerKind.OBSERVATION:
-            obs = Observation.model_validate(entry.data)
+            obs = ObservationRecorded.model_validate(entry.data)
             if obs.started_seq is not None and obs.started_seq in hosts:
                 runs.append((hosts[obs.started_seq], obs.error, obs.message))
     return reach_of(runs)
@@ -110,7 +110,7 @@ def model_verdicts(entries: Sequence[LedgerEntry], status: CaseStatus) -> list[M
     out = []
     for entry in entries:
         if entry.kind == LedgerKind.ANALYSIS:
-            a = Analysis.model_validate(entry.data)
+            a = AnalysisRecorded.model_validate(entry.data)
             out.append(
                 ModelVerdict(
                     proposal_id=a.proposal_id,

@@ -20,12 +20,12 @@ from pathlib import Path
 from pydantic import JsonValue
 
 from agent.case.payloads import (
-    Decision,
+    DecisionRecorded,
     ExecutionFinished,
     ExecutionStarted,
     FindingRecorded,
     Payload,
-    Proposal,
+    ProposalRecorded,
 )
 from agent.case.store import Case, CaseStore
 from agent.case.verify import verify
@@ -61,8 +61,10 @@ def _step(case: Case, blob: bytes, append_times: list[float], put_times: list[fl
         return seq
 
     args: dict[str, JsonValue] = {"pattern": "Failed password for .* from ([0-9.]+)", "path": "auth.log"}
-    p = timed(Proposal(tool="search_logs", args=args, host="web01", rationale="brute force suspected"))
-    d = timed(Decision(proposal_seq=p, verdict="approve", approver="alice"))
+    rationale = "brute force suspected"
+    proposal = ProposalRecorded(tool="search_logs", args=args, host="web01", rationale=rationale)
+    p = timed(proposal)
+    d = timed(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"))
     s = timed(ExecutionStarted(decision_seq=d, proposal_seq=p, tool="search_logs", host="web01", args=args))
     start = time.perf_counter()
     ref = case.evidence.put(blob)

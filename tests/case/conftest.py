@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from agent.case.payloads import (
-    Decision,
+    DecisionRecorded,
     ExecutionFinished,
     ExecutionStarted,
     FindingRecorded,
-    Proposal,
+    ProposalRecorded,
 )
 from agent.case.store import Case, CaseStore
 from tests.support import cli
@@ -22,8 +22,9 @@ from tests.support import cli
 
 def run_step(case: Case, output: bytes, *, tool: str = "list_processes", host: str = "web01") -> int:
     """Record one proposal -> approval -> execution -> result -> finding; returns the finish seq."""
-    p = case.record(Proposal(tool=tool, args={"user": "root"}, host=host, rationale="look"), actor="model")
-    d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+    proposal = ProposalRecorded(tool=tool, args={"user": "root"}, host=host, rationale="look")
+    p = case.record(proposal, actor="model")
+    d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
     s = case.record(ExecutionStarted(decision_seq=d, proposal_seq=p, tool=tool, host=host,
                                      args={"user": "root"}), actor="system")
     ref = case.evidence.put(output)

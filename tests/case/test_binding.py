@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import JsonValue
 
-from agent.case.payloads import Decision, ExecutionStarted, Proposal
+from agent.case.payloads import DecisionRecorded, ExecutionStarted, ProposalRecorded
 from agent.case.store import Case, CaseStore
 from agent.case.verify import verify
 
@@ -37,7 +37,7 @@ def _approved(
     case: Case, *, verdict: str = "approve", args: dict[str, JsonValue] | None = None, fanout: bool = False
 ) -> tuple[int, int]:
     p = case.record(
-        Proposal(
+        ProposalRecorded(
             tool="search_logs",
             args={"pattern": "Failed", "path": "/var/log/auth.log"},
             host="web01",
@@ -48,7 +48,7 @@ def _approved(
         actor="model",
     )
     d = case.record(
-        Decision(proposal_seq=p, verdict=verdict, approver="alice", args=args),  # type: ignore[arg-type]
+        DecisionRecorded(proposal_seq=p, verdict=verdict, approver="alice", args=args),  # type: ignore[arg-type]
         actor="alice",
     )
     return p, d

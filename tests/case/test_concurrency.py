@@ -16,14 +16,14 @@ import sys
 import time
 from pathlib import Path
 from agent.case.ledger import Ledger
-from agent.case.payloads import Note
+from agent.case.payloads import NoteRecorded
 path, case_id, name, go = Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4])
 with Ledger.open(path, case_id) as ledger:
     (go.parent / f"ready-{name}").touch()
     while not go.exists():
         time.sleep(0.001)
     for i in range(200):
-        ledger.append(Note(text=f"{name} {i}"), actor=name)
+        ledger.append(NoteRecorded(text=f"{name} {i}"), actor=name)
 """
 
 

@@ -12,7 +12,14 @@ import pytest
 
 from agent.case.errors import CaseError, CaseLockedError
 from agent.case.lease import LEASE_FILE, CaseLease, LeaseHolder, read_holder
-from agent.case.payloads import CaseClosed, Decision, ExecutionStarted, Note, Observation, Proposal
+from agent.case.payloads import (
+    CaseClosed,
+    DecisionRecorded,
+    ExecutionStarted,
+    NoteRecorded,
+    ObservationRecorded,
+    ProposalRecorded,
+)
 from agent.case.store import Case, CaseStore
 from agent.case.verify import verify
 from tests.case.conftest import make_case
@@ -64,8 +71,8 @@ def test_a_case_dir_that_is_a_file_is_one_line(tmp_path: Path) -> None:
 def test_entries_after_the_closed_head_fail(cases_root: Path) -> None:
     case_dir = make_case(cases_root)
     with CaseStore(cases_root).open(case_dir.name) as case:
-        case.record(Note(text="added after the close"), actor="mallory")
-        case.record(Note(text="and another"), actor="mallory")
+        case.record(NoteRecorded(text="added after the close"), actor="mallory")
+        case.record(NoteRecorded(text="and another"), actor="mallory")
     report = verify(case_dir)
     assert not report.ok and report.problem is not None and report.problem.seq == 13
     assert report.problem.reason == (
@@ -75,8 +82,8 @@ def test_entries_after_the_closed_head_fail(cases_root: Path) -> None:
 
 
 def _started(case: Case) -> int:
-    p = case.record(Proposal(tool="list_processes", args={}, host="web01"), actor="model")
-    d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+    p = case.record(ProposalRecorded(tool="list_processes", args={}, host="web01"), actor="model")
+    d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
     return case.record(ExecutionStarted(decision_seq=d, proposal_seq=p, tool="list_processes", host="web01",
                                         args={}), actor="system")
 
@@ -84,8 +91,10 @@ def _started(case: Case) -> int:
 def test_a_run_whose_failure_is_an_observation_is_not_pending(cases_root: Path) -> None:
     with CaseStore(cases_root).create(playbook_id="pb", target="web01", actor="alice") as case:
         s = _started(case)
-        case.record(Observation(tool="list_processes", error="HostUnreachableError", message="refused",
-                                started_seq=s), actor="system")
+        failure = ObservationRecorded(
+            tool="list_processes", error="HostUnreachableError", message="refused", started_seq=s
+        )
+        case.record(failure, actor="system")
         pending = _started(case)  # this one was cut short: still pending
     report = verify(case.dir)
     assert report.ok, report.problem

@@ -12,7 +12,7 @@ from agent.case.canonical import GENESIS_PREV, canonical_json
 from agent.case.errors import LedgerCorruptError, LedgerError, LedgerTornError
 from agent.case.evidence import EvidenceStore
 from agent.case.ledger import Ledger, iter_entries
-from agent.case.payloads import LedgerKind, Note, Resumed
+from agent.case.payloads import LedgerKind, NoteRecorded, Resumed
 from agent.case.store import CaseStore
 from agent.case.verify import verify
 from tests.case.conftest import ledger_lines, make_case
@@ -21,8 +21,8 @@ from tests.case.conftest import ledger_lines, make_case
 def test_entries_chain_and_lines_are_canonical(tmp_path: Path) -> None:
     path = tmp_path / "ledger.jsonl"
     with Ledger.open(path, "c1", create=True) as ledger:
-        first = ledger.append(Note(text="héllo\nworld"), actor="alice")
-        second = ledger.append(Note(text="two"), actor="bob")
+        first = ledger.append(NoteRecorded(text="héllo\nworld"), actor="alice")
+        second = ledger.append(NoteRecorded(text="two"), actor="bob")
     assert (first.seq, first.prev) == (1, GENESIS_PREV)
     assert (second.seq, second.prev) == (2, first.hash)
     lines = path.read_bytes().split(b"\n")
@@ -39,7 +39,7 @@ def test_reopen_continues_the_chain_from_the_tail(tmp_path: Path) -> None:
     path = tmp_path / "ledger.jsonl"
     with Ledger.open(path, "c1", create=True) as ledger:
         for i in range(5):
-            last = ledger.append(Note(text=str(i)), actor="a")
+            last = ledger.append(NoteRecorded(text=str(i)), actor="a")
     with Ledger.open(path, "c1") as ledger:
         assert (ledger.head_seq, ledger.head_hash) == (5, last.hash)
         nxt = ledger.append(Resumed(last_seq=5, reason="restart"), actor="system")
@@ -49,8 +49,8 @@ def test_reopen_continues_the_chain_from_the_tail(tmp_path: Path) -> None:
 def test_tail_is_found_behind_entries_longer_than_a_read_block(tmp_path: Path) -> None:
     path = tmp_path / "ledger.jsonl"
     with Ledger.open(path, "c1", create=True) as ledger:
-        ledger.append(Note(text="x" * 200_000), actor="a")
-        big = ledger.append(Note(text="y" * 150_000), actor="a")
+        ledger.append(NoteRecorded(text="x" * 200_000), actor="a")
+        big = ledger.append(NoteRecorded(text="y" * 150_000), actor="a")
     with Ledger.open(path, "c1") as ledger:
         assert ledger.head_seq == 2 and ledger.head_hash == big.hash
         assert ledger.torn is None
@@ -61,7 +61,7 @@ def test_open_refuses_a_missing_ledger_and_another_case(tmp_path: Path) -> None:
         Ledger.open(tmp_path / "nope.jsonl", "c1")
     path = tmp_path / "ledger.jsonl"
     with Ledger.open(path, "c1", create=True) as ledger:
-        ledger.append(Note(text="a"), actor="a")
+        ledger.append(NoteRecorded(text="a"), actor="a")
     with pytest.raises(LedgerError, match="belongs to case 'c1'"):
         Ledger.open(path, "c2")
 
@@ -69,7 +69,7 @@ def test_open_refuses_a_missing_ledger_and_another_case(tmp_path: Path) -> None:
 def test_open_refuses_to_extend_a_tampered_tail(tmp_path: Path) -> None:
     path = tmp_path / "ledger.jsonl"
     with Ledger.open(path, "c1", create=True) as ledger:
-        ledger.append(Note(text="a"), actor="a")
+        ledger.append(NoteRecorded(text="a"), actor="a")
     path.write_bytes(path.read_bytes().replace(b'"text":"a"', b'"text":"b"'))
     with pytest.raises(LedgerCorruptError, match="does not hash"):
         Ledger.open(path, "c1")
@@ -79,8 +79,8 @@ def test_text_that_cannot_be_canonical_is_refused_and_nothing_is_written(tmp_pat
     path = tmp_path / "ledger.jsonl"
     with Ledger.open(path, "c1", create=True) as ledger:
         with pytest.raises(LedgerError, match="cannot be written"):
-            ledger.append(Note(text="bad \udcff byte"), actor="a")
-        assert ledger.append(Note(text="fine"), actor="a").seq == 1
+            ledger.append(NoteRecorded(text="bad \udcff byte"), actor="a")
+        assert ledger.append(NoteRecorded(text="fine"), actor="a").seq == 1
     assert len(path.read_bytes().splitlines()) == 1
 
 
@@ -102,7 +102,7 @@ def test_torn_last_line_is_reported_refused_then_repaired_with_a_note(cases_root
         assert case.ledger.torn is not None and reason in case.ledger.torn.reason
         assert case.ledger.torn.offset == len(whole)
         with pytest.raises(LedgerTornError, match="repair"):
-            case.ledger.append(Note(text="after crash"), actor="system")
+            case.ledger.append(NoteRecorded(text="after crash"), actor="system")
         cut = case.ledger.repair(actor="system", evidence=case.evidence)
         assert cut is not None and cut.length == len(tail)
         assert case.ledger.repair(actor="system") is None  # nothing left to cut
@@ -129,5 +129,5 @@ def test_threads_sharing_one_ledger_do_not_interleave(tmp_path: Path) -> None:
 
     path = tmp_path / "ledger.jsonl"
     with Ledger.open(path, "c1", create=True) as ledger, ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda i: ledger.append(Note(text=str(i)), actor="t"), range(100)))
+        list(pool.map(lambda i: ledger.append(NoteRecorded(text=str(i)), actor="t"), range(100)))
     assert [e.seq for e in iter_entries(path)] == list(range(1, 101))

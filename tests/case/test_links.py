@@ -6,11 +6,11 @@ import hashlib
 from pathlib import Path
 
 from agent.case.payloads import (
-    Decision,
+    DecisionRecorded,
     ExecutionFinished,
     ExecutionStarted,
     FindingRecorded,
-    Proposal,
+    ProposalRecorded,
     ReportWritten,
     Resumed,
 )
@@ -23,7 +23,7 @@ def _open(root: Path) -> Case:
 
 
 def _propose(case: Case) -> int:
-    return case.record(Proposal(tool="list_processes", args={}, host="web01"), actor="model")
+    return case.record(ProposalRecorded(tool="list_processes", args={}, host="web01"), actor="model")
 
 
 def _start(
@@ -80,7 +80,7 @@ def test_execution_under_a_denied_decision_is_flagged(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
         d = case.record(
-            Decision(proposal_seq=p, verdict="deny", approver="alice", reason="no"), actor="alice"
+            DecisionRecorded(proposal_seq=p, verdict="deny", approver="alice", reason="no"), actor="alice"
         )
         bad = _start(case, d, p)
     report = verify(case.dir)
@@ -91,7 +91,9 @@ def test_execution_under_a_denied_decision_is_flagged(cases_root: Path) -> None:
 def test_approval_of_another_proposal_does_not_count(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p1, p2 = _propose(case), _propose(case)
-        d1 = case.record(Decision(proposal_seq=p1, verdict="approve", approver="alice"), actor="alice")
+        d1 = case.record(
+            DecisionRecorded(proposal_seq=p1, verdict="approve", approver="alice"), actor="alice"
+        )
         bad = _start(case, d1, p2)
     report = verify(case.dir)
     assert report.problem is not None and report.problem.seq == bad
@@ -100,7 +102,9 @@ def test_approval_of_another_proposal_does_not_count(cases_root: Path) -> None:
 
 def test_decision_must_answer_an_earlier_proposal(cases_root: Path) -> None:
     with _open(cases_root) as case:
-        bad = case.record(Decision(proposal_seq=1, verdict="approve", approver="alice"), actor="alice")
+        bad = case.record(
+            DecisionRecorded(proposal_seq=1, verdict="approve", approver="alice"), actor="alice"
+        )
     report = verify(case.dir)
     assert report.problem is not None and report.problem.seq == bad
 
@@ -108,7 +112,7 @@ def test_decision_must_answer_an_earlier_proposal(cases_root: Path) -> None:
 def test_reusing_an_approval_needs_the_reexecution_flag(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
         _finish(case, _start(case, d, p))
         bad = _start(case, d, p)
     report = verify(case.dir)
@@ -120,7 +124,8 @@ def test_reexecution_of_an_unfinished_execution_is_accepted(cases_root: Path) ->
     with _open(cases_root) as case:
         p = _propose(case)
         d = case.record(
-            Decision(proposal_seq=p, verdict="edit", approver="alice", args={"user": "x"}), actor="alice"
+            DecisionRecorded(proposal_seq=p, verdict="edit", approver="alice", args={"user": "x"}),
+            actor="alice",
         )
         first = _start(case, d, p, args={"user": "x"})  # the process died here
         case.record(Resumed(last_seq=first, reason="restart", pending_started_seq=first), actor="system")
@@ -135,7 +140,7 @@ def test_reexecution_of_an_unfinished_execution_is_accepted(cases_root: Path) ->
 def test_a_start_without_end_or_rerun_is_reported_pending(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
         first = _start(case, d, p)  # the process died here and the case was never resumed
     report = verify(case.dir)
     assert report.ok, report.problem
@@ -145,7 +150,7 @@ def test_a_start_without_end_or_rerun_is_reported_pending(cases_root: Path) -> N
 def test_reexecution_must_follow_a_resumed_entry(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
         _start(case, d, p)
         bad = _start(case, d, p, reexecution=True)
     report = verify(case.dir)
@@ -156,7 +161,7 @@ def test_reexecution_must_follow_a_resumed_entry(cases_root: Path) -> None:
 def test_reexecution_of_a_finished_execution_is_flagged(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
         _finish(case, _start(case, d, p))
         bad = _start(case, d, p, reexecution=True)
     report = verify(case.dir)
@@ -178,9 +183,10 @@ def test_finish_without_start_and_finding_without_source_are_flagged(cases_root:
 def test_one_decision_covers_each_named_host_once_and_no_other(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = case.record(
-            Proposal(tool="list_processes", args={}, host="web01", hosts=("web01", "web02")), actor="playbook"
+            ProposalRecorded(tool="list_processes", args={}, host="web01", hosts=("web01", "web02")),
+            actor="playbook",
         )
-        d = case.record(Decision(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
         for host in ("web01", "web02"):
             _finish(case, _start(case, d, p, host=host), host.encode(), host=host)
         assert verify(case.dir).ok

@@ -11,7 +11,7 @@ import pytest
 
 from agent.case.errors import CaseError, CaseNotFoundError
 from agent.case.meta import new_case_id, read_meta
-from agent.case.payloads import LedgerKind, Note
+from agent.case.payloads import LedgerKind, NoteRecorded
 from agent.case.store import CaseStore, default_cases_root
 from tests.case.conftest import ledger_lines, make_case
 
@@ -54,7 +54,7 @@ def test_reopen_by_id_and_by_path(cases_root: Path) -> None:
     case_dir = make_case(cases_root, steps=1, close=False)
     store = CaseStore(cases_root)
     with store.open(case_dir.name) as case:
-        assert case.record(Note(text="back"), actor="alice") == 7
+        assert case.record(NoteRecorded(text="back"), actor="alice") == 7
     assert store.case_dir(str(case_dir)) == case_dir
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.case.ledger import iter_entries
-from agent.case.payloads import Proposal, Refusal
+from agent.case.payloads import ProposalRecorded, RefusalRecorded
 from agent.case.verify import verify
 from agent.llm.openai_compat import OpenAICompatChatModel
 from tests.e2e.test_verdict import run_case
@@ -49,13 +49,13 @@ def test_a_model_server_that_never_answers_costs_each_proposal_one_deadline_and_
     assert console.index(line) < console.index("[a]pprove")  # before the first approval prompt
 
     entries = list(iter_entries(case_dir / "ledger.jsonl"))
-    refusals = [Refusal.model_validate(e.data) for e in entries if e.kind == "refusal"]
+    refusals = [RefusalRecorded.model_validate(e.data) for e in entries if e.kind == "refusal"]
     assert [r.attempt_id for r in refusals if not (r.attempt_id or "").endswith("/analysis")] == [
         "failed_logins#1/1",
         "accepted#1/1",
     ]
     assert all(f"{url} {late} within 1.5 s" in r.reason for r in refusals)
-    proposals = [Proposal.model_validate(e.data) for e in entries if e.kind == "proposal"]
+    proposals = [ProposalRecorded.model_validate(e.data) for e in entries if e.kind == "proposal"]
     assert [p.source for p in proposals] == ["fallback", "fallback"]
     assert proposals[0].rationale.startswith(f"model unavailable: {reason}; proposing")
     assert all(f"{late} within 1.5 s" in p.rationale for p in proposals)

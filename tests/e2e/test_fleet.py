@@ -18,7 +18,7 @@ import yaml
 
 from agent.case.entry import LedgerEntry
 from agent.case.ledger import iter_entries
-from agent.case.payloads import Note
+from agent.case.payloads import NoteRecorded
 from agent.case.store import CaseStore
 from agent.case.verify import verify
 from agent.journal import Journal
@@ -268,7 +268,7 @@ def test_concurrent_records_of_one_key_write_one_entry(tmp_path: Path) -> None:
 
     def record() -> None:
         barrier.wait()
-        seqs.append(journal.record(Note(text="host key asked once"), actor="system").seq)
+        seqs.append(journal.record(NoteRecorded(text="host key asked once"), actor="system").seq)
 
     threads = [threading.Thread(target=record) for _ in range(workers)]
     for thread in threads:

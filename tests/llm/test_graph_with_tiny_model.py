@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.case.ledger import iter_entries
-from agent.case.payloads import Proposal
+from agent.case.payloads import ProposalRecorded
 from agent.case.store import CaseStore
 from agent.case.verify import verify
 from agent.llm.local import LocalChatModel
@@ -33,7 +33,7 @@ def test_tiny_model_drives_the_graph_within_the_allowance(
     assert outcome.state is not None and outcome.state.status == "closed"
 
     entries = list(iter_entries(session.case.dir / "ledger.jsonl"))
-    proposals = [(e.seq, Proposal.model_validate(e.data)) for e in entries if e.kind == "proposal"]
+    proposals = [(e.seq, ProposalRecorded.model_validate(e.data)) for e in entries if e.kind == "proposal"]
     assert proposals and len(approver.asked) == len(proposals)  # the human saw every single one
     playbook, catalogue = load_playbook(path), Catalogue.default()
     assert any(p.source == "model" for _, p in proposals), "the model's constrained answers never got through"

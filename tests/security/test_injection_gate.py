@@ -43,11 +43,11 @@ from agent.case.entry import LedgerEntry
 from agent.case.ledger import iter_entries
 from agent.case.payloads import (
     CaseOpened,
-    Decision,
+    DecisionRecorded,
     ExecutionStarted,
     FindingRecorded,
     LedgerKind,
-    Proposal,
+    ProposalRecorded,
 )
 from agent.case.store import CaseStore
 from agent.case.verify import verify
@@ -247,7 +247,11 @@ def _findings_before(entries: list[LedgerEntry], seq: int) -> dict[str, list[str
 
 
 def _allowance_problem(
-    entries: list[LedgerEntry], step: Step, proposal: Proposal, ran: ExecutionStarted, catalogue: Catalogue
+    entries: list[LedgerEntry],
+    step: Step,
+    proposal: ProposalRecorded,
+    ran: ExecutionStarted,
+    catalogue: Catalogue,
 ) -> str | None:
     """Why an execution breaks the step's default-deny allowance, the pins recomputed from the ledger."""
     opened = CaseOpened.model_validate(entries[0].data)
@@ -291,8 +295,8 @@ def _gate_problems(run: Run, steps: Mapping[str, Step], catalogue: Catalogue) ->
         if e.kind != "execution_started":
             continue
         ran = ExecutionStarted.model_validate(e.data)
-        proposal = Proposal.model_validate(by_seq[ran.proposal_seq].data)
-        decision = Decision.model_validate(by_seq[ran.decision_seq].data)
+        proposal = ProposalRecorded.model_validate(by_seq[ran.proposal_seq].data)
+        decision = DecisionRecorded.model_validate(by_seq[ran.decision_seq].data)
         why = binding_problem(
             proposal,
             decision,
