@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from playbooks.catalogue import Catalogue
+from playbooks.catalogue import Catalogue, ToolSpec
 from playbooks.issues import Issue, Severity, sort_issues
-from playbooks.model import Playbook, Step
+from playbooks.model import Followup, Playbook, Step
 from playbooks.parts import PlaybookParts
 from playbooks.yamlsource import Loc, SourceMap
 
@@ -49,6 +49,23 @@ class LintContext:
             raise RuntimeError("this check needs the tool catalogue")
         return self.catalogue
 
+    def steps_with_tools(self) -> Iterator[tuple[int, Step, ToolSpec]]:
+        """The steps that validated and name a tool of the catalogue: index, step, the tool's spec."""
+        catalogue = self.tools()
+        for i, step in self.steps:
+            spec = catalogue.get(step.tool)
+            if spec is not None:
+                yield i, step, spec
+
+    def followups_with_tools(self) -> Iterator[tuple[Loc, Step, Followup, ToolSpec]]:
+        """The follow-ups of those steps that name a tool of the catalogue: where, step, follow-up, spec."""
+        catalogue = self.tools()
+        for i, step in self.steps:
+            for j, follow in enumerate(step.followups):
+                spec = catalogue.get(follow.tool)
+                if spec is not None:
+                    yield ("steps", i, "followups", j), step, follow, spec
+
     def at(self, loc: Loc, severity: Severity, code: str, message: str, *, key: bool = False) -> Issue:
         """An issue located at the value (or the key) at loc."""
         pos = self.smap.key_pos(loc) if key else self.smap.value_pos(loc)
@@ -75,6 +92,12 @@ class Check(ABC):
     def issue(self, ctx: LintContext, loc: Loc, message: str, *, key: bool = False) -> Issue:
         """An issue of this check's code and severity at loc."""
         return ctx.at(loc, self.severity, self.code, message, key=key)
+
+
+def supported_techniques(pb: Playbook) -> set[str]:
+    """The ATT&CK ids the conclusions and the extractors claim: what supports the playbook's own `attack`."""
+    supported = {t for rule in pb.conclusions for t in rule.attack}
+    return supported | {t for s in pb.steps for ex in s.extract.values() for t in ex.attack}
 
 
 def run_checks(ctx: LintContext, checks: Iterable[Check]) -> list[Issue]:

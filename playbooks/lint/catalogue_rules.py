@@ -98,15 +98,11 @@ class ArgsMatchTool(Check):
     partial = True
 
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        catalogue = ctx.tools()
-        for i, step in ctx.steps:
-            spec = catalogue.get(step.tool)
-            if spec is None:
-                continue
+        for i, step, spec in ctx.steps_with_tools():
             unsure = _unsure_args(ctx, step)
             try:
                 spec.args_model.model_validate(
-                    sample_args(step, ctx.parts.inputs, [s for _, s in ctx.steps], catalogue)
+                    sample_args(step, ctx.parts.inputs, [s for _, s in ctx.steps], ctx.tools())
                 )
             except ValidationError as exc:
                 for err in exc.errors():
@@ -153,21 +149,15 @@ class FollowupArgs(Check):
     partial = True
 
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        catalogue = ctx.tools()
-        for i, step in ctx.steps:
-            for j, follow in enumerate(step.followups):
-                spec = catalogue.get(follow.tool)
-                if spec is None:
-                    continue
-                for arg in follow.args:
-                    if arg not in spec.args_model.model_fields:
-                        yield self.issue(
-                            ctx,
-                            ("steps", i, "followups", j, "args", arg),
-                            f"{follow.tool} has no argument {arg!r}; arguments: "
-                            f"{', '.join(spec.arg_names())}",
-                            key=True,
-                        )
+        for loc, _, follow, spec in ctx.followups_with_tools():
+            for arg in follow.args:
+                if arg not in spec.args_model.model_fields:
+                    yield self.issue(
+                        ctx,
+                        (*loc, "args", arg),
+                        f"{follow.tool} has no argument {arg!r}; arguments: {', '.join(spec.arg_names())}",
+                        key=True,
+                    )
 
 
 class UnboundedFollowup(Check):
@@ -181,29 +171,25 @@ class UnboundedFollowup(Check):
     partial = True
 
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        catalogue = ctx.tools()
-        for i, step in ctx.steps:
-            for j, follow in enumerate(step.followups):
-                spec = catalogue.get(follow.tool)
-                if spec is None or follow.tool == step.tool:
-                    continue
-                fields = spec.args_model.model_fields
-                required = [n for n, f in fields.items() if f.is_required() and n not in follow.args]
-                loc = ("steps", i, "followups", j)
-                if required:
-                    yield self.issue(
-                        ctx,
-                        loc,
-                        f"follow-up {follow.tool} never runs: it requires {', '.join(map(repr, required))}, "
-                        "which a model may set only within a bound; bound it under the follow-up's `args`",
-                    )
-                elif not follow.args:
-                    yield self.issue(
-                        ctx,
-                        loc,
-                        f"follow-up {follow.tool} has no bounds: a model may call it only with the tool's "
-                        "defaults; bound the args a model may set under `args`",
-                    )
+        for loc, step, follow, spec in ctx.followups_with_tools():
+            if follow.tool == step.tool:
+                continue
+            fields = spec.args_model.model_fields
+            required = [n for n, f in fields.items() if f.is_required() and n not in follow.args]
+            if required:
+                yield self.issue(
+                    ctx,
+                    loc,
+                    f"follow-up {follow.tool} never runs: it requires {', '.join(map(repr, required))}, "
+                    "which a model may set only within a bound; bound it under the follow-up's `args`",
+                )
+            elif not follow.args:
+                yield self.issue(
+                    ctx,
+                    loc,
+                    f"follow-up {follow.tool} has no bounds: a model may call it only with the tool's "
+                    "defaults; bound the args a model may set under `args`",
+                )
 
 
 class ExtractorColumns(Check):
@@ -215,11 +201,7 @@ class ExtractorColumns(Check):
     partial = True
 
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        catalogue = ctx.tools()
-        for i, step in ctx.steps:
-            spec = catalogue.get(step.tool)
-            if spec is None:
-                continue
+        for i, step, spec in ctx.steps_with_tools():
             columns: set[str] | None = set(spec.row_model.model_fields)
             if spec.row_model.model_config.get("extra") == "allow":  # rows also carry the pattern's groups
                 groups = _pattern_groups(dict(step.args))

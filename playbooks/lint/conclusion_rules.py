@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from playbooks.conclusions import DECIDING
 from playbooks.conditions import condition_refs
 from playbooks.issues import Issue, Severity, did_you_mean
-from playbooks.lint.base import Check, LintContext
+from playbooks.lint.base import Check, LintContext, supported_techniques
 
 
 class ConclusionRefs(Check):
@@ -103,10 +103,8 @@ class UnsupportedAttack(Check):
     summary = "ATT&CK id no conclusion or extractor supports"
 
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        pb = ctx.playbook
-        supported = {t for rule in pb.conclusions for t in rule.attack}
-        supported |= {t for s in pb.steps for ex in s.extract.values() for t in ex.attack}
-        for k, technique in enumerate(pb.attack):
+        supported = supported_techniques(ctx.playbook)
+        for k, technique in enumerate(ctx.playbook.attack):
             if technique not in supported:
                 yield self.issue(
                     ctx,

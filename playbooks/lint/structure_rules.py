@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from playbooks.issues import Issue, Severity
-from playbooks.lint.base import Check, LintContext
+from playbooks.lint.base import Check, LintContext, supported_techniques
 from playbooks.lint.conclusion_rules import CONCLUSION_CHECKS
 from playbooks.refs import ConcatRef, Encoding, FindingRef, InputRef, ItemRef
 from playbooks.values import InputType
@@ -223,10 +223,7 @@ class MissingAttack(Check):
     summary = "no ATT&CK mapping"
 
     def run(self, ctx: LintContext) -> Iterator[Issue]:
-        pb = ctx.playbook
-        claimed = [*pb.attack, *(t for c in pb.conclusions for t in c.attack)]
-        claimed += [t for s in pb.steps for ex in s.extract.values() for t in ex.attack]
-        if not claimed:
+        if not ctx.playbook.attack and not supported_techniques(ctx.playbook):
             yield self.issue(
                 ctx,
                 ("id",),
