@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
 from agent.state import Execution, Finding, Proposal, StepOutcome, Verdict
+from tools.transport.known_hosts import NewHostKey
 
 
 class ApprovalRequest(BaseModel):
@@ -43,32 +45,6 @@ class Answer(BaseModel):
     """Why (required for deny)."""
 
 
-class Approver(Protocol):
-    """Anything that can answer an approval request (console, TUI, a test's scripted stdin)."""
-
-    def ask(self, request: ApprovalRequest) -> Answer:
-        """Return the human's answer; raise ApprovalUnavailableError when no answer can be had."""
-        ...
-
-
-@runtime_checkable
-class Notified(Protocol):
-    """An approver that also wants to hear how each approved run ended (the console, the TUI)."""
-
-    def notify(self, text: str, *, error: bool = False) -> None:
-        """Show what happened since the last question (a run's result, a tool error)."""
-        ...
-
-
-@runtime_checkable
-class ProgressLineShown(Protocol):
-    """An approver that shows one transient line of work in progress (the model's tokens and tokens/s)."""
-
-    def progress_line(self, text: str | None) -> None:
-        """Show `text` in place of the previous progress line; None: the work ended, clear the line."""
-        ...
-
-
 @dataclass(frozen=True)
 class Progress:
     """What a node changed in the case's state: each list in full, None when the node left it alone."""
@@ -81,13 +57,90 @@ class Progress:
     """Every run so far."""
 
 
-@runtime_checkable
-class ProgressShown(Protocol):
-    """An approver that also shows the case's progress (the TUI's steps, findings and evidence)."""
+@dataclass(frozen=True)
+class ApproverCapabilities:
+    """What an approver does besides answering proposals; each True is a method of `Approver` it implements.
+
+    What it lacks, it is never asked or shown: no lines, no host key question (nobody decides: refused), no
+    passphrase (the key stays locked).
+    """
+
+    notifies: bool = False
+    """`notify()`: how each approved run ended, the verdict, the nodes' messages."""
+    shows_progress_line: bool = False
+    """`progress_line()`: one transient line of work in progress (the model's tokens and tokens/s)."""
+    shows_progress: bool = False
+    """`progressed()`: the case's steps, findings and runs each time a node changes them."""
+    confirms_host_keys: bool = False
+    """`confirm_host_key()`: whether to pin a host key seen for the first time."""
+    asks_passphrases: bool = False
+    """`ask_passphrase()`: the passphrase of an encrypted private key."""
+
+
+ANSWERS_ONLY = ApproverCapabilities()
+"""An approver that only answers proposals (a test's scripted human, `sleuth playbook test`)."""
+
+
+class Approver(Protocol):
+    """The run's human (console, TUI, a test's script): answers proposals; `capabilities` names the other
+    calls it takes, and only those are made. `ApproverBase` provides them all, doing nothing."""
+
+    capabilities: ApproverCapabilities
+    """What it does besides `ask()`."""
+
+    def ask(self, request: ApprovalRequest) -> Answer:
+        """Return the human's answer; raise ApprovalUnavailableError when no answer can be had."""
+        ...
+
+    def notify(self, text: str, *, error: bool = False) -> None:
+        """Show what happened since the last question (a run's result, a tool error)."""
+        ...
+
+    def progress_line(self, text: str | None) -> None:
+        """Show `text` in place of the previous progress line; None: the work ended, clear the line."""
+        ...
 
     def progressed(self, progress: Progress) -> None:
         """A node changed the steps, findings or runs (called after each such node, and once on resume)."""
         ...
+
+    def confirm_host_key(self, key: NewHostKey) -> bool:
+        """True pins the key; False (or no answer) refuses it."""
+        ...
+
+    def ask_passphrase(self, host: str, key_file: Path, attempt: int) -> str | None:
+        """The passphrase (attempt > 1: the previous one was wrong); None gives up."""
+        ...
+
+
+class ApproverBase:
+    """An approver's calls besides `ask()`, doing nothing: a subclass overrides what it does and says so in
+    its `capabilities` (the runner never calls what they leave off)."""
+
+    capabilities: ApproverCapabilities = ANSWERS_ONLY
+
+    def notify(self, text: str, *, error: bool = False) -> None:
+        """Nothing is shown."""
+
+    def progress_line(self, text: str | None) -> None:
+        """Nothing is shown."""
+
+    def progressed(self, progress: Progress) -> None:
+        """Nothing is shown."""
+
+    def confirm_host_key(self, key: NewHostKey) -> bool:
+        """Refused: this approver cannot be asked."""
+        return False
+
+    def ask_passphrase(self, host: str, key_file: Path, attempt: int) -> str | None:
+        """None: this approver cannot be asked."""
+        return None
+
+
+def capabilities_of(approver: Approver) -> ApproverCapabilities:
+    """The approver's capabilities; an object with only `ask()` (a test's scripted human) has none."""
+    capabilities: ApproverCapabilities = getattr(approver, "capabilities", ANSWERS_ONLY)
+    return capabilities
 
 
 class ApprovalUnavailableError(Exception):

@@ -17,6 +17,8 @@ from agent.approval import (
     AnswerSyntaxError,
     ApprovalRequest,
     ApprovalUnavailableError,
+    ApproverBase,
+    ApproverCapabilities,
     parse_answer,
     printable,
 )
@@ -34,8 +36,13 @@ def pin_answer(fingerprint: str) -> str:
     return fingerprint.removeprefix("SHA256:")[:PIN_PREFIX_LENGTH]
 
 
-class ConsoleApprover:
+class ConsoleApprover(ApproverBase):
     """Asks on a terminal (or reads answers piped on stdin); EOF means no answer: the case pauses."""
+
+    capabilities = ApproverCapabilities(
+        notifies=True, shows_progress_line=True, confirms_host_keys=True, asks_passphrases=True
+    )
+    """Everything but `progressed()`: it has no step list to redraw, its lines are the record."""
 
     def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
         self.stdin = stdin or sys.stdin

@@ -24,32 +24,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol, TypeVar, cast, runtime_checkable
+from typing import TypeVar, cast
 
+from agent.approval import Approver, capabilities_of
 from agent.case.payloads import HostKeyDecided, NoteRecorded
 from agent.journal import Journal
 from tools.errors import AuthFailedError
 from tools.transport.known_hosts import NewHostKey
 
 T = TypeVar("T")
-
-
-@runtime_checkable
-class HostKeyConfirmer(Protocol):
-    """An approver that can be asked whether to pin a host key seen for the first time."""
-
-    def confirm_host_key(self, key: NewHostKey) -> bool:
-        """True pins the key; False (or no answer) refuses it."""
-        ...
-
-
-@runtime_checkable
-class PassphraseAsker(Protocol):
-    """An approver that can be asked for the passphrase of an encrypted private key."""
-
-    def ask_passphrase(self, host: str, key_file: Path, attempt: int) -> str | None:
-        """The passphrase (attempt > 1: the previous one was wrong); None gives up."""
-        ...
 
 
 class _Question:
@@ -78,8 +61,8 @@ class CredentialPrompts:
         self.journal = journal
         self.actor = actor
         self.trust_all_keys = trust_all_keys
-        self.approver: object | None = None
-        """Who is asked: the run's approver (set by the runner), when it can answer such questions."""
+        self.approver: Approver | None = None
+        """Who is asked: the run's approver (set by the runner), when its capabilities say it answers."""
         self._passphrases: dict[Path, str] = {}
         self._lock = threading.Lock()  # one question at a time, one ledger entry per answer
         self._answerer: int | None = None
@@ -139,7 +122,7 @@ class CredentialPrompts:
         with self._lock:
             if self.trust_all_keys:
                 pinned, by = True, "flag"
-            elif isinstance(self.approver, HostKeyConfirmer):
+            elif self.approver is not None and capabilities_of(self.approver).confirms_host_keys:
                 confirmer = self.approver
                 pinned, by = self._ask(lambda: confirmer.confirm_host_key(key)), "approver"
             else:
@@ -164,9 +147,9 @@ class CredentialPrompts:
             if attempt == 1 and key_file in self._passphrases:
                 return self._passphrases[key_file]
             self._passphrases.pop(key_file, None)
-            if not isinstance(self.approver, PassphraseAsker):
-                return None
             asker = self.approver
+            if asker is None or not capabilities_of(asker).asks_passphrases:
+                return None
             passphrase = self._ask(lambda: asker.ask_passphrase(host, key_file, attempt)) or None
             given = "given" if passphrase is not None else "not given"
             self.journal.record(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from agent.approval import Notified, ProgressLineShown
+from agent.approval import Approver, capabilities_of
 from agent.llm.budget import GenerationProgress
 
 
@@ -18,14 +18,15 @@ class RunEvents:
     """The run's progress channel to the human; silent until bound."""
 
     def __init__(self) -> None:
-        self._sink: Notified | None = None
-        self._line: ProgressLineShown | None = None
+        self._sink: Approver | None = None
+        self._line: Approver | None = None
         self._lock = threading.Lock()
 
-    def bind(self, approver: object) -> None:
-        """Send what follows to this approver (nothing when it shows nothing)."""
-        self._sink = approver if isinstance(approver, Notified) else None
-        self._line = approver if isinstance(approver, ProgressLineShown) else None
+    def bind(self, approver: Approver) -> None:
+        """Send what follows to this approver (what it shows, by its capabilities)."""
+        can = capabilities_of(approver)
+        self._sink = approver if can.notifies else None
+        self._line = approver if can.shows_progress_line else None
 
     def notify(self, text: str, *, error: bool = False) -> None:
         """Show one line to the human, if anyone is shown anything."""

@@ -27,8 +27,11 @@ from agent.routes import (
 from agent.state import CaseState
 
 
-def build_graph(*, total_steps: int, proposer_name: str) -> StateGraph[CaseState, RunContext, Any, Any]:
-    """plan -> propose -> approve (interrupt) -> execute -> analyse -> (propose | advance) ... -> report."""
+def build_graph(*, total_steps: int, followups: bool) -> StateGraph[CaseState, RunContext, Any, Any]:
+    """plan -> propose -> approve (interrupt) -> execute -> analyse -> (propose | advance) ... -> report.
+
+    `followups`: the proposer may propose more calls after a step's own (analyse goes back to propose).
+    """
     graph: StateGraph[CaseState, RunContext, Any, Any] = StateGraph(CaseState, context_schema=RunContext)
     graph.add_node("plan", plan)
     graph.add_node("propose", propose)
@@ -45,7 +48,7 @@ def build_graph(*, total_steps: int, proposer_name: str) -> StateGraph[CaseState
     graph.add_conditional_edges("approve", route_after_approve, ["execute", "propose", "advance"])
     graph.add_conditional_edges("execute", route_after_execute, ["analyse", "propose"])
     graph.add_conditional_edges(
-        "analyse", partial(route_after_analyse, proposer_name=proposer_name), ["propose", "advance"]
+        "analyse", partial(route_after_analyse, followups=followups), ["propose", "advance"]
     )
     graph.add_conditional_edges("advance", route_after_advance, ["plan", "report"])
     graph.add_edge("report", END)

@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.approval import Answer, AnswerSyntaxError, ApprovalRequest, parse_answer
+from agent.approval import Answer, AnswerSyntaxError, ApprovalRequest, ApproverBase, parse_answer
 from agent.case.errors import CaseError
 from agent.case.store import CaseStore
 from agent.report import CaseStatus, CaseVerdict, ReportClaimError, read_verdict
@@ -189,7 +189,7 @@ def discover(targets: Sequence[str], extra_dirs: Iterable[Path] = ()) -> list[Te
     return cases
 
 
-class ScriptedApprover:
+class ScriptedApprover(ApproverBase):
     """Answers from a list, in order; approves everything once the list runs out."""
 
     def __init__(self, answers: Sequence[str]) -> None:

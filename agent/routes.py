@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from agent.proposers.guided import GuidedProposer
 from agent.state import CaseState
 
 
@@ -38,9 +37,9 @@ def route_after_execute(state: CaseState) -> Literal["analyse", "propose"]:
     return "analyse" if state.proposal is not None else "propose"
 
 
-def route_after_analyse(state: CaseState, proposer_name: str) -> Literal["propose", "advance"]:
-    """A model may propose follow-ups after the step's own call; guided mode moves on."""
-    return "advance" if proposer_name == GuidedProposer.name else "propose"
+def route_after_analyse(state: CaseState, followups: bool) -> Literal["propose", "advance"]:
+    """A proposer of follow-ups (a model) is asked again after the step's own call; else move on."""
+    return "propose" if followups else "advance"
 
 
 def route_after_advance(state: CaseState) -> Literal["plan", "report"]:

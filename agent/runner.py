@@ -7,23 +7,26 @@ crash, a pending approval whose decision is already in the ledger is resumed wit
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
+from pydantic import BaseModel
 
 from agent.approval import (
     Answer,
     ApprovalRequest,
     ApprovalUnavailableError,
     Approver,
-    Notified,
+    ApproverCapabilities,
     Progress,
-    ProgressShown,
+    capabilities_of,
 )
 from agent.case.store import CHECKPOINTS_FILE, Case
 from agent.context import RunContext
@@ -34,6 +37,10 @@ from agent.report import read_verdict
 from agent.state import CaseState, Execution, Finding, StepOutcome
 
 STATE_RECORDS = ("CaseState", "Proposal", "Decision", "Execution", "Finding", "StepOutcome")
+
+R = TypeVar("R", bound=BaseModel)
+RunKey = tuple[str, str, str | None]
+"""One run: (proposal id, host, item)."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +53,13 @@ class RunOutcome:
     """True when no answer could be had (the case stays open and resumable)."""
 
 
+def checkpoint_serde() -> JsonPlusSerializer:
+    """The checkpoints' serializer: only our own state records may be revived (msgpack allowlist)."""
+    return JsonPlusSerializer(allowed_msgpack_modules=[("agent.state", name) for name in STATE_RECORDS])
+
+
 @contextmanager
-def checkpointer(case: Case) -> Iterator[SqliteSaver]:
+def case_checkpointer(case: Case) -> Iterator[SqliteSaver]:
     """The case's SqliteSaver (one file per case)."""
     conn = sqlite3.connect(case.dir / CHECKPOINTS_FILE, check_same_thread=False)
     # WAL + synchronous=NORMAL: a commit survives a process crash without an fsync of its own (~2-3 ms
@@ -56,10 +68,8 @@ def checkpointer(case: Case) -> Iterator[SqliteSaver]:
     # any crash between an entry and its checkpoint: the fsynced ledger stays the record.
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    # Only our own state records may be revived from a checkpoint (LangGraph's msgpack allowlist).
-    allowed = [("agent.state", name) for name in STATE_RECORDS]
     try:
-        yield SqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=allowed))
+        yield SqliteSaver(conn, serde=checkpoint_serde())
     finally:
         conn.close()
 
@@ -73,14 +83,32 @@ def _ask(approver: Approver, request: ApprovalRequest, ctx: RunContext) -> Answe
             request = request.model_copy(update={"validation_note": f"answer refused: {exc}"})
 
 
+def _records(values: Mapping[str, object], key: str, record: type[R]) -> tuple[R, ...] | None:
+    """The node update's list under `key` as records (None: the node left it alone)."""
+    if key not in values:
+        return None
+    listed = values[key]
+    if not isinstance(listed, list | tuple):
+        raise TypeError(f"a node's update holds {type(listed).__name__} under {key!r}, not a list")
+    return tuple(record.model_validate(v) for v in listed)
+
+
+def _progress(values: Mapping[str, object]) -> Progress | None:
+    """What a node's update changed of the steps, findings and runs (None: none of them)."""
+    outcomes = _records(values, "outcomes", StepOutcome)
+    findings = _records(values, "findings", Finding)
+    executions = _records(values, "executions", Execution)
+    if outcomes is None and findings is None and executions is None:
+        return None
+    return Progress(outcomes=outcomes, findings=findings, executions=executions)
+
+
 def _report_runs(
-    approver: Approver, executions: list[Any], shown: set[tuple[str, str, str | None]], ctx: RunContext
+    approver: Approver, executions: tuple[Execution, ...], shown: set[RunKey], ctx: RunContext
 ) -> None:
     """Tell the human how each new run ended (rows, or the error that became an observation) and what it
     examined; a run that examined less than asked for is a warning, shown before the next question."""
-    if not isinstance(approver, Notified):
-        return
-    for ex in (Execution.model_validate(e) for e in executions):
+    for ex in executions:
         key = (ex.proposal_id, ex.host, ex.item)
         if key in shown:
             continue
@@ -102,59 +130,78 @@ def _report_runs(
 
 def _report_verdict(approver: Approver, ctx: RunContext) -> None:
     """Tell the human the case's verdict once the report is written."""
-    verdict = read_verdict(ctx.journal.case.dir) if isinstance(approver, Notified) else None
-    if verdict is not None and isinstance(approver, Notified):
+    verdict = read_verdict(ctx.journal.case.dir)
+    if verdict is not None:
         label = verdict.status.replace("_", " ")
         said = verdict.summary if verdict.summary.startswith(label) else f"{label}: {verdict.summary}"
         approver.notify(f"verdict: {said}", error=verdict.status != "no_evidence")
 
 
-def _report_progress(approver: Approver, values: dict[str, Any]) -> None:
-    """Tell an approver that shows progress what the node changed."""
-    if not isinstance(approver, ProgressShown) or not {"outcomes", "findings", "executions"} & set(values):
+def _report_update(
+    approver: Approver,
+    can: ApproverCapabilities,
+    node: str,
+    values: object,
+    shown: set[RunKey],
+    ctx: RunContext,
+) -> None:
+    """Show the approver what a node's update changed, as far as it shows anything."""
+    if not isinstance(values, Mapping) or not (can.notifies or can.shows_progress):
         return
-
-    def listed(key: str, record: Any) -> Any:
-        return tuple(record.model_validate(v) for v in values[key]) if key in values else None
-
-    approver.progressed(
-        Progress(
-            outcomes=listed("outcomes", StepOutcome),
-            findings=listed("findings", Finding),
-            executions=listed("executions", Execution),
-        )
-    )
+    progress = _progress(values)
+    if progress is None:
+        return
+    if node == "execute" and can.notifies and progress.executions is not None:
+        _report_runs(approver, progress.executions, shown, ctx)
+    if can.shows_progress:
+        approver.progressed(progress)
 
 
-def drive(ctx: RunContext, approver: Approver, initial: CaseState | None) -> RunOutcome:
-    """Run (or continue) the case's graph; `initial` None continues from the last checkpoint."""
+def drive(
+    ctx: RunContext,
+    approver: Approver,
+    initial: CaseState | None,
+    *,
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+) -> RunOutcome:
+    """Run (or continue) the case's graph; `initial` None continues from the last checkpoint.
+
+    `checkpointer`: where the graph's checkpoints go (a Postgres saver for teams, the benchmark's variants);
+    None: the case's own SQLite file, opened for this drive and closed after it.
+    """
+    can = capabilities_of(approver)
     if ctx.credentials is not None:  # host keys and passphrases the tools need are asked of this approver
         ctx.credentials.approver = approver
     ctx.events.bind(approver)
-    graph = build_graph(total_steps=len(ctx.playbook.steps), proposer_name=ctx.proposer.name)
-    config: Any = {"configurable": {"thread_id": ctx.journal.case.id}}
-    with checkpointer(ctx.journal.case) as saver:
+    graph = build_graph(total_steps=len(ctx.playbook.steps), followups=ctx.proposer.proposes_followups)
+    config: RunnableConfig = {"configurable": {"thread_id": ctx.journal.case.id}}
+    saving = nullcontext(checkpointer) if checkpointer is not None else case_checkpointer(ctx.journal.case)
+    with saving as saver:
         app = compile_graph(graph, saver)
         snapshot = app.get_state(config)
-        payload: Any = initial if not snapshot.values else None
+        payload: CaseState | Command[Any] | None = initial if not snapshot.values else None
         if payload is None and not snapshot.values:
             raise RuntimeError("nothing to resume: the case has no checkpoint and no initial state")
         before = CaseState.model_validate(snapshot.values) if snapshot.values else None
-        shown = {(e.proposal_id, e.host, e.item) for e in before.executions} if before else set()
-        if before is not None:
-            _report_progress(approver, dict(before))
+        shown: set[RunKey] = {(e.proposal_id, e.host, e.item) for e in before.executions} if before else set()
+        if before is not None and can.shows_progress:
+            approver.progressed(
+                Progress(
+                    outcomes=tuple(before.outcomes),
+                    findings=tuple(before.findings),
+                    executions=tuple(before.executions),
+                )
+            )
         while True:
             for update in app.stream(payload, config, context=ctx, durability="sync", stream_mode="updates"):
                 for node, values in update.items():
-                    if node == "execute" and isinstance(values, dict):
-                        _report_runs(approver, values.get("executions", []), shown, ctx)
-                    if isinstance(values, dict):
-                        _report_progress(approver, values)
+                    _report_update(approver, can, node, values, shown, ctx)
                     if not node.startswith("__"):
                         ctx.crash.reached(f"after:{node}")
             snapshot = app.get_state(config)
             if not snapshot.interrupts:
-                _report_verdict(approver, ctx)
+                if can.notifies:
+                    _report_verdict(approver, ctx)
                 return RunOutcome(state=CaseState.model_validate(snapshot.values), paused=False)
             request = ApprovalRequest.model_validate(snapshot.interrupts[0].value)
             decision = recorded_decision(ctx.journal, request.proposal)

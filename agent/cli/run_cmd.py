@@ -180,12 +180,12 @@ def _drive(session: Session, ui: str) -> RunOutcome:
     return drive(session.ctx, ConsoleApprover(), session.initial)
 
 
-def _finish(session: Any, outcome: Any) -> int:
+def _finish(session: Session, outcome: RunOutcome) -> int:
     """Exit 0 closed, 5 paused, 3 when no run reached any host (the report says "target never reached")."""
     from agent.report.verdict import reach_of_executions
 
     case_id = session.case.id
-    if outcome.paused:
+    if outcome.state is None:  # paused: no answer could be had
         print(
             f"sleuth: case {case_id} paused (no answer); continue with: sleuth resume {case_id}",
             file=sys.stderr,

@@ -159,12 +159,12 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         default_args = next(iter(checked_items.values()))
 
     answer: Call | Done | None = None
-    source: ProposalSource = "model" if ctx.proposer.name != "guided" else "playbook"
+    source: ProposalSource = ctx.proposer.source
     feedback: str | None = None
     stopped: str | None = None  # why the model was not asked again (its deadline passed)
     # The playbook's own proposal is deterministic: one try; a model gets a bounded number of retries, all
     # within one deadline: a server that never answers costs the proposal its deadline once, not per try.
-    attempts = 1 if ctx.proposer.name == GuidedProposer.name else ctx.settings.max_refusals
+    attempts = ctx.settings.max_refusals if ctx.proposer.fallible else 1
     deadline = Deadline(ctx.proposer.deadline_s) if ctx.proposer.deadline_s is not None else None
     budget = CallBudget(deadline=deadline, on_progress=ctx.events.model_progress)
     tries = 0
@@ -198,7 +198,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
             feedback = precise or str(exc)
             ctx.journal.record(
                 RefusalRecorded(reason=feedback, tool=tool, raw=raw, attempt_id=f"{proposal_id}/{attempt}"),
-                actor=ctx.proposer.name if ctx.proposer.name == "model" else "playbook",
+                actor=ctx.proposer.source,
             )
             answer = None
             if isinstance(exc, ModelOutputError) and exc.final:
@@ -208,7 +208,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                 stopped = f"no acceptable answer within the {deadline.seconds:g} s deadline ({attempt} tries)"
                 break
     ctx.events.progress(None)
-    if answer is None and ctx.proposer.name != GuidedProposer.name:
+    if answer is None and ctx.proposer.fallible:
         reason = stopped or _refused_reason(tries, feedback)
         answer = GuidedProposer().propose(step_view(state, ctx, dict(default_args), feedback=None))
         source = "fallback"

@@ -106,10 +106,22 @@ class Analyst(Protocol):
         ...
 
 
+ProposerSource = Literal["playbook", "model"]
+"""Who a proposer's proposals come from, as the ledger records them."""
+
+
 class Proposer(Protocol):
-    """Proposes the next call of a step."""
+    """Proposes the next call of a step; what it can do is in its attributes, never in its name."""
 
     name: str
+    """What the human is shown (`guided`, `model`); never compared."""
+    source: ProposerSource
+    """Who its proposals come from: the `source` of each proposal, the actor of each refusal."""
+    proposes_followups: bool
+    """It may propose more calls after a step's own (the graph asks it again after each analysis)."""
+    fallible: bool
+    """Its answers may be garbage or refused (a model): it is asked up to `max_refusals` times, then the
+    playbook's own call is proposed instead. False: its proposal is the playbook's, asked once."""
     deadline_s: float | None
     """Seconds one proposal may take with all its tries (None: it asks no model, so it takes no time)."""
 

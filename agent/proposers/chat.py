@@ -14,7 +14,7 @@ from agent.analysis import AnalysisAnswer, analysis_adapter, parse_analysis
 from agent.llm.budget import DEFAULT_DEADLINE_S
 from agent.llm.errors import ModelDeadlineError, ModelError
 from agent.prompts import analysis_message, messages_for, system_prompt
-from agent.proposers.base import Call, CallBudget, Done, ModelOutputError, StepView
+from agent.proposers.base import Call, CallBudget, Done, ModelOutputError, ProposerSource, StepView
 from playbooks import Catalogue, Playbook
 
 
@@ -22,6 +22,9 @@ class ChatProposer:
     """Asks the model for one JSON answer; constrained backends cannot produce anything else."""
 
     name = "model"
+    source: ProposerSource = "model"
+    proposes_followups = True
+    fallible = True
 
     def __init__(
         self,

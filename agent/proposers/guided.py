@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from agent.proposers.base import Call, CallBudget, Done, StepView
+from agent.proposers.base import Call, CallBudget, Done, ProposerSource, StepView
 
 
 class GuidedProposer:
     """The playbook drives: one call per step, no follow-ups."""
 
     name = "guided"
+    source: ProposerSource = "playbook"
+    proposes_followups = False
+    fallible = False
     deadline_s: float | None = None
 
     def propose(self, view: StepView, budget: CallBudget | None = None) -> Call | Done:

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from agent.approval import Answer, ApprovalRequest, ApprovalUnavailableError, Progress
+from agent.approval import Answer, ApprovalRequest, ApprovalUnavailableError, ApproverCapabilities, Progress
 from tools.transport.known_hosts import NewHostKey
 
 T = TypeVar("T")
@@ -88,7 +88,15 @@ class Progressed(Message):
 
 
 class TuiApprover:
-    """The runner's approver (also Notified, ProgressShown, ProgressLineShown, HostKeyConfirmer): the TUI."""
+    """The runner's approver: the TUI, which answers, shows and is asked everything."""
+
+    capabilities = ApproverCapabilities(
+        notifies=True,
+        shows_progress_line=True,
+        shows_progress=True,
+        confirms_host_keys=True,
+        asks_passphrases=True,
+    )
 
     def __init__(self, target: MessagePump) -> None:
         self.target = target

@@ -119,7 +119,7 @@ class CaseScreen(Screen[None]):
         return self.query_one("#status", StatusLine)
 
     def _thinking(self) -> str:
-        who = "the model is" if self.session.ctx.proposer.name == "model" else "the playbook is"
+        who = "the model is" if self.session.ctx.proposer.source == "model" else "the playbook is"
         return f"{who} preparing the next proposal…"
 
     @property

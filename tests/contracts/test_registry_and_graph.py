@@ -34,7 +34,7 @@ def test_every_tool_module_is_registered_read_only_with_strict_args() -> None:
 
 
 def test_graph_wiring_matches_the_snapshot() -> None:
-    drawn = build_graph(total_steps=3, proposer_name="model").compile().get_graph().draw_mermaid()
+    drawn = build_graph(total_steps=3, followups=True).compile().get_graph().draw_mermaid()
     if os.environ.get("SLEUTH_UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.write_text(drawn)
     assert SNAPSHOT.is_file(), "run with SLEUTH_UPDATE_SNAPSHOTS=1 once to write the snapshot"
@@ -43,5 +43,5 @@ def test_graph_wiring_matches_the_snapshot() -> None:
 
 @pytest.mark.parametrize("node", ["plan", "propose", "approve", "execute", "analyse", "advance", "report"])
 def test_every_node_is_wired(node: str) -> None:
-    graph = build_graph(total_steps=1, proposer_name="guided").compile().get_graph()
+    graph = build_graph(total_steps=1, followups=False).compile().get_graph()
     assert node in graph.nodes

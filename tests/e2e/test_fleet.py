@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from agent.approval import ApproverCapabilities
 from agent.case.entry import LedgerEntry
 from agent.case.ledger import iter_entries
 from agent.case.payloads import NoteRecorded
@@ -95,6 +96,7 @@ class Blackhole:
 class NotedApprover(ScriptedApprover):
     """Approves everything and keeps every progress line shown."""
 
+    capabilities = ApproverCapabilities(notifies=True)
     lines: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -284,6 +286,7 @@ def test_concurrent_records_of_one_key_write_one_entry(tmp_path: Path) -> None:
 class AskedApprover(NotedApprover):
     """Pins every new host key and gives the key's passphrase; notes which thread each question came on."""
 
+    capabilities = ApproverCapabilities(notifies=True, confirms_host_keys=True, asks_passphrases=True)
     passphrase: str = ""
     questions: list[tuple[str, str, int]] = field(default_factory=list)
 

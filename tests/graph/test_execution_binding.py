@@ -51,7 +51,7 @@ def _tamper(case_dir: Path, update: Any) -> None:
     allowed = [("agent.state", name) for name in STATE_RECORDS]
     try:
         saver = SqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=allowed))
-        app = compile_graph(build_graph(total_steps=5, proposer_name="guided"), saver)
+        app = compile_graph(build_graph(total_steps=5, followups=False), saver)
         config: Any = {"configurable": {"thread_id": case_dir.name}}
         values = app.get_state(config).values
         app.update_state(config, update(values), as_node="approve")
