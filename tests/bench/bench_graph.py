@@ -9,14 +9,18 @@ the case's SqliteSaver. What is excluded: the tool (an executor hands back a Too
 clock starts; rows still go through evidence, extractors and findings) and the model (guided mode),
 and the human (an approver that says `approve` at once).
 
-Variants, measured in the same run, interleaved, median of --reps cases each:
-- `drive_sqlite`: agent.runner.drive() itself, exactly as `sleuth run` drives a case.
-- `loop_sqlite_full`: the same loop written out here with a SqliteSaver in WAL mode, synchronous=FULL
-  (SQLite's default: one fsync per checkpoint write), instrumented for the cost split (checkpointer
-  calls, ledger appends, evidence puts; the rest = graph + nodes + extractors).
-- `loop_sqlite_normal`: the same with synchronous=NORMAL (what agent.runner.checkpointer sets).
-- `loop_memory`: that loop with LangGraph's InMemorySaver (same serializer), ledger fsync still on:
-  the baseline that shows what the SQLite checkpoint costs.
+Variants, measured in the same run, interleaved, median of --reps cases each; every one is
+agent.runner.drive(), the loop `sleuth run` uses, with a different checkpointer:
+- `drive_sqlite`: drive()'s own (the case's SqliteSaver, agent.runner.case_checkpointer), exactly as
+  `sleuth run` drives a case.
+- `loop_sqlite_full`: a SqliteSaver made here in WAL mode, synchronous=FULL (SQLite's default: one fsync
+  per checkpoint write), instrumented for the cost split (checkpointer calls, ledger appends, evidence
+  puts; the rest = graph + nodes + extractors).
+- `loop_sqlite_normal`: the same with synchronous=NORMAL (what agent.runner.case_checkpointer sets).
+- `loop_memory`: LangGraph's InMemorySaver (same serializer), ledger fsync still on: the baseline that
+  shows what the SQLite checkpoint costs.
+(The `loop_` names are kept from when the bench had its own copy of drive()'s loop.)
+Each step's end is marked where drive() reports `after:advance` (the advance node's update checkpointed).
 """
 
 from __future__ import annotations
@@ -37,20 +41,16 @@ from typing import Any, TypeVar
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
-from langgraph.types import Command
 from pydantic import JsonValue
 
-from agent.approval import Answer, ApprovalRequest
+from agent.approval import Answer, ApprovalRequest, ApproverBase
 from agent.case.store import CHECKPOINTS_FILE, Case, CaseStore
 from agent.context import RunContext
-from agent.decisions import record_decision, recorded_decision
 from agent.faults import CrashPlan
-from agent.graph import build_graph, compile_graph
 from agent.journal import Journal
 from agent.proposers.guided import GuidedProposer
-from agent.runner import STATE_RECORDS, drive
+from agent.runner import checkpoint_serde, drive
 from agent.state import CaseState
 from playbooks.catalogue import Catalogue
 from playbooks.runtime import load_playbook
@@ -136,7 +136,7 @@ class PrebuiltExecutor:
         return self.results[str(args["pattern"])]
 
 
-class InstantApprover:
+class InstantApprover(ApproverBase):
     """Approves every proposal at once."""
 
     def ask(self, request: ApprovalRequest) -> Answer:
@@ -165,8 +165,17 @@ class Clock:
         return timed
 
 
-def _serde() -> JsonPlusSerializer:
-    return JsonPlusSerializer(allowed_msgpack_modules=[("agent.state", name) for name in STATE_RECORDS])
+@dataclass
+class StepMarks(CrashPlan):
+    """Never crashes: notes when each step ended (drive() passes `after:<node>` once a node's update is
+    checkpointed)."""
+
+    marks: list[float] = field(default_factory=list)
+
+    def reached(self, point: str) -> None:
+        """Mark the end of a step."""
+        if point == "after:advance":
+            self.marks.append(time.perf_counter())
 
 
 def _timed_saver(saver: BaseCheckpointSaver[Any], clock: Clock) -> BaseCheckpointSaver[Any]:
@@ -178,39 +187,15 @@ def _timed_saver(saver: BaseCheckpointSaver[Any], clock: Clock) -> BaseCheckpoin
 @contextmanager
 def _saver(kind: str, case: Case, clock: Clock) -> Iterator[BaseCheckpointSaver[Any]]:
     if kind == "memory":
-        yield _timed_saver(InMemorySaver(serde=_serde()), clock)
+        yield _timed_saver(InMemorySaver(serde=checkpoint_serde()), clock)
         return
     conn = sqlite3.connect(case.dir / CHECKPOINTS_FILE, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")  # what SqliteSaver.setup() sets anyway
     conn.execute(f"PRAGMA synchronous={'FULL' if kind == 'sqlite_full' else 'NORMAL'}")
     try:
-        yield _timed_saver(SqliteSaver(conn, serde=_serde()), clock)
+        yield _timed_saver(SqliteSaver(conn, serde=checkpoint_serde()), clock)
     finally:
         conn.close()
-
-
-def _loop(
-    ctx: RunContext, saver: BaseCheckpointSaver[Any], initial: CaseState, marks: list[float]
-) -> CaseState:
-    """agent.runner.drive's loop, written out so the checkpointer can be chosen; marks each step's end."""
-    graph = build_graph(total_steps=len(ctx.playbook.steps), proposer_name=ctx.proposer.name)
-    app = compile_graph(graph, saver)
-    config: Any = {"configurable": {"thread_id": ctx.journal.case.id}}
-    payload: Any = initial
-    approver = InstantApprover()
-    while True:
-        for update in app.stream(payload, config, context=ctx, durability="sync", stream_mode="updates"):
-            if "advance" in update:
-                marks.append(time.perf_counter())
-        snapshot = app.get_state(config)
-        if not snapshot.interrupts:
-            return CaseState.model_validate(snapshot.values)
-        request = ApprovalRequest.model_validate(snapshot.interrupts[0].value)
-        decision = recorded_decision(ctx.journal, request.proposal) or record_decision(
-            ctx.journal, request.proposal, approver.ask(request), approver=ctx.approver
-        )
-        resume = Answer(verdict=decision.verdict, args=decision.args, reason=decision.reason)
-        payload = Command(resume=resume.model_dump(mode="json"))
 
 
 @dataclass(frozen=True)
@@ -227,6 +212,7 @@ def _one_case(setup: Setup, store: CaseStore, variant: str) -> dict[str, Any]:
     playbook = load_playbook(setup.playbook_path, catalogue=setup.catalogue)
     case = store.create(playbook_id=playbook.id, target=HOST, actor="bench", approver="bench")
     clock = Clock()
+    steps_ended = StepMarks()
     case.ledger.append = clock.wrap("ledger", case.ledger.append)  # type: ignore[method-assign]
     case.evidence.put = clock.wrap("evidence", case.evidence.put)  # type: ignore[method-assign]
     ctx = RunContext(
@@ -236,23 +222,23 @@ def _one_case(setup: Setup, store: CaseStore, variant: str) -> dict[str, Any]:
         executor=PrebuiltExecutor(setup.results),
         proposer=GuidedProposer(),
         approver="bench",
-        crash=CrashPlan(),
+        crash=steps_ended,
     )
     initial = CaseState(case_id=case.id, playbook_path=str(setup.playbook_path), hosts=(HOST,))
-    marks: list[float] = []
     try:
         start = time.perf_counter()
         if variant == "drive_sqlite":
             final = drive(ctx, InstantApprover(), initial).state
         else:
             with _saver(variant.removeprefix("loop_"), case, clock) as saver:
-                final = _loop(ctx, saver, initial, marks)
+                final = drive(ctx, InstantApprover(), initial, checkpointer=saver).state
         wall = time.perf_counter() - start
     finally:
         case.release()
     steps = len(playbook.steps)
     if final is None or final.status != "closed" or len(final.executions) != steps:
         raise RuntimeError(f"{variant}: the case did not run every step to a close")
+    marks = steps_ended.marks
     per_step = [b - a for a, b in zip([start, *marks], marks, strict=False)]
     return {
         "wall": wall,
