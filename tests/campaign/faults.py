@@ -175,7 +175,8 @@ def _against(sshd: Any, work: Path, quick: bool) -> dict[str, Any]:
                         timeout=300,
                     )
                     budget = case.budget_s * RUN_STEPS
-            records.append(_record(case, via, run, budget, startup[via]))
+                connections = proxy.accepted
+            records.append({**_record(case, via, run, budget, startup[via]), "connections": connections})
     return {
         "ok": all(r["ok"] for r in records),
         "healthy_s": {via: round(t, 2) for via, t in startup.items()},
