@@ -141,6 +141,7 @@ def inputs() -> list[BadInput]:
             (1,),
             _damaged("paused", _remove("run.json")),
         ),
+        # run.json corrupt is exit 1; case.json corrupt is exit 2 (read as bad input): both clear, both taken.
         BadInput(
             "resume: case.json garbage",
             "damaged case",
@@ -176,12 +177,21 @@ def inputs() -> list[BadInput]:
             (1,),
             _damaged("closed", _first_evidence_gone),
         ),
+        # `report` shows the files as they are (`audit verify` is what catches an altered one): shown, or
+        # refused as a damaged case, are both fine; an internal error is not.
         BadInput(
             "report --format json: report.json garbage",
             "damaged case",
             _case_cmd("report", "--format", "json"),
             (0, 1),
             _damaged("closed", _garbage("report.json")),
+        ),
+        BadInput(
+            "report: report.md garbage",
+            "damaged case",
+            _case_cmd("report"),
+            (0, 1),
+            _damaged("closed", _garbage("report.md")),
         ),
         BadInput(
             "report: no such case",
