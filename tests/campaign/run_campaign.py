@@ -36,7 +36,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}"
     )
     parser.add_argument(
-        "--workers", type=int, default=max(1, min(8, (os.cpu_count() or 2) // 2)), help="cases killed at once"
+        "--workers", type=int, default=max(2, min(8, (os.cpu_count() or 2) // 2)), help="cases killed at once"
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep the kills' cases under this directory")
     args = parser.parse_args(argv)
