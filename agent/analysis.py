@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from agent.case.evidence import EvidenceStore
+from agent.case.payloads import AnalysisVerdict
 from agent.executor import result_cells
 from agent.state import Execution
 
@@ -26,7 +27,6 @@ FindingKind = Literal[
     "command",
     "other",
 ]
-Verdict = Literal["benign", "suspicious", "malicious", "inconclusive"]
 # Bounds stay at or under 120: xgrammar 0.2.8 fails on larger repetition bounds (see agent/actions.py).
 Name = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Value = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f]{1,120}$")]
@@ -50,7 +50,7 @@ class AnalysisAnswer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    verdict: Verdict
+    verdict: AnalysisVerdict
     confidence: float
     summary: str
     findings: list[ModelFinding]
@@ -70,7 +70,7 @@ def analysis_adapter(evidence_shas: list[str]) -> TypeAdapter[Any]:
         "Finding", __config__=ConfigDict(extra="forbid"), **finding_fields
     )
     answer_fields: dict[str, Any] = {
-        "verdict": (Verdict, ...),
+        "verdict": (AnalysisVerdict, ...),
         "confidence": (float, Field(ge=0.0, le=1.0)),
         "summary": (Summary, ...),
         "findings": (list[finding], Field(max_length=8)),

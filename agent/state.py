@@ -7,10 +7,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from agent.case.payloads import ProposalSource, Verdict
 from playbooks import CaseWindow
 
-Verdict = Literal["approve", "edit", "deny", "skip", "abort"]
-ProposalSource = Literal["playbook", "model", "fallback"]
+__all__ = [
+    "CaseState", "Decision", "Execution", "Fact", "Finding", "FindingSource", "Proposal", "ProposalSource",
+    "StepOutcome", "StepStatus", "Verdict",
+]
+
+FindingSource = Literal["extractor", "model"]
+"""Who drew a finding from evidence: a deterministic extractor or the model's analysis."""
 StepStatus = Literal["done", "skipped", "denied", "condition_false", "failed", "aborted"]
 
 
@@ -122,7 +128,7 @@ class Finding(Fact):
     """1.0 for deterministic extraction; the model's own estimate otherwise."""
     attack: tuple[str, ...] = ()
     """ATT&CK technique ids this finding supports."""
-    source: Literal["extractor", "model"] = "extractor"
+    source: FindingSource = "extractor"
     """Deterministic extractor or model analysis."""
     first_seen: str | None = None
     """Earliest event timestamp of the rows it came from, when they carry one."""

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agent.case.errors import CaseError
 from agent.case.fsutil import atomic_write
-from agent.case.payloads import SHA256_PATTERN
+from agent.case.payloads import SHA256_PATTERN, ClosedStatus
 
 META_FILE = "case.json"
 CASE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
@@ -47,7 +47,7 @@ class CaseMeta(BaseModel):
     """When the case was opened (UTC)."""
     approver: str | None = None
     """Who approves steps, when known."""
-    status: Literal["open", "closed", "aborted", "failed"] = "open"
+    status: Literal["open"] | ClosedStatus = "open"
     """Where the case stands."""
     closed_at: datetime | None = None
     """When it was closed."""

@@ -18,6 +18,17 @@ from tools.base import CommandRecord
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 Sha256 = Annotated[str, Field(pattern=SHA256_PATTERN)]
 
+Verdict = Literal["approve", "edit", "deny", "skip", "abort"]
+"""A human's answer to a proposal; `approve` and `edit` allow execution."""
+ProposalSource = Literal["model", "playbook", "fallback"]
+"""Who proposed a call (fallback: the playbook's own call after the model's answers were refused)."""
+ClosedStatus = Literal["closed", "aborted", "failed"]
+"""How a case ended."""
+AnalysisVerdict = Literal["benign", "suspicious", "malicious", "inconclusive"]
+"""A model's reading of one proposal's evidence."""
+HostKeyTrust = Literal["flag", "approver", "nobody"]
+"""On whose word a new host key was pinned or refused."""
+
 
 class LedgerKind(StrEnum):
     """What a ledger entry records."""
@@ -92,7 +103,7 @@ class ProposalRecorded(Payload):
     """The host the call would run on."""
     step_id: str | None = None
     """The playbook step this proposal belongs to."""
-    source: Literal["model", "playbook", "fallback", "human"] = "model"
+    source: ProposalSource = "model"
     """Who proposed it (fallback: the playbook's own call after the model's answers were refused)."""
     rationale: str = ""
     """Why, as given by the proposer (untrusted text when it comes from the model)."""
@@ -116,7 +127,7 @@ class DecisionRecorded(Payload):
     kind = LedgerKind.DECISION
     proposal_seq: int = Field(ge=1)
     """Seq of the proposal entry this decision answers."""
-    verdict: Literal["approve", "edit", "deny", "skip", "abort"]
+    verdict: Verdict
     """The answer; `approve` and `edit` allow execution."""
     approver: str
     """Who decided."""
@@ -231,7 +242,7 @@ class CaseClosed(Payload):
     """The case was closed."""
 
     kind = LedgerKind.CASE_CLOSED
-    status: Literal["closed", "aborted", "failed"]
+    status: ClosedStatus
     """How it ended."""
     reason: str = ""
     """Why, in one line."""
@@ -293,7 +304,7 @@ class AnalysisRecorded(Payload):
     kind = LedgerKind.ANALYSIS
     proposal_id: str
     """The proposal whose evidence was analysed."""
-    verdict: Literal["benign", "suspicious", "malicious", "inconclusive"]
+    verdict: AnalysisVerdict
     """The model's overall reading."""
     confidence: float = Field(ge=0.0, le=1.0)
     """The model's own confidence."""
@@ -321,7 +332,7 @@ class HostKeyDecided(Payload):
     """The known_hosts file."""
     pinned: bool
     """True when the key was appended to `known_hosts` (the connection then went on)."""
-    by: Literal["flag", "approver", "nobody"]
+    by: HostKeyTrust
     """`flag`: --trust-new-host-key; `approver`: the approver was asked and answered; `nobody`: no one
     could be asked (the key was refused)."""
 

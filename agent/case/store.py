@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, Self
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
@@ -14,7 +14,7 @@ from agent.case.evidence import EVIDENCE_DIR, EvidenceStore
 from agent.case.fsutil import fsync_dir
 from agent.case.ledger import LEDGER_FILE, Ledger
 from agent.case.meta import META_FILE, CaseMeta, check_case_id, new_case_id, read_meta, write_meta
-from agent.case.payloads import CaseClosed, CaseOpened, CaseSettings, Payload
+from agent.case.payloads import CaseClosed, CaseOpened, CaseSettings, ClosedStatus, Payload
 from agent.case.tail import read_tail
 from playbooks import CaseWindow
 from tools.settings import data_dir
@@ -47,7 +47,7 @@ class Case:
         """Append one entry to the ledger; returns its seq."""
         return self.ledger.append(payload, actor=actor).seq
 
-    def close(self, status: Literal["closed", "aborted", "failed"] = "closed", *, actor: str,
+    def close(self, status: ClosedStatus = "closed", *, actor: str,
               reason: str = "") -> CaseMeta:
         """Record case_closed, then store the ledger head in case.json (so truncation is detectable)."""
         entry = self.ledger.append(CaseClosed(status=status, reason=reason), actor=actor)

@@ -6,13 +6,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from agent.case.payloads import AnalysisVerdict
 from agent.coverage import StepCoverage
 from agent.state import Execution, Finding, StepOutcome
 
 CaseStatus = Literal["compromised", "suspicious", "no_evidence", "inconclusive"]
 """The case verdict: inconclusive whenever the evidence that would decide it was not examined."""
-ModelVerdictKind = Literal["benign", "suspicious", "malicious", "inconclusive"]
-"""A model's verdict on one proposal's evidence."""
 
 
 class _Record(BaseModel):
@@ -134,7 +133,7 @@ class ModelVerdict(_Record):
 
     proposal_id: str
     """The proposal analysed."""
-    verdict: ModelVerdictKind
+    verdict: AnalysisVerdict
     """benign, suspicious, malicious or inconclusive."""
     confidence: float
     """The model's own estimate."""

@@ -10,7 +10,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from agent.case.entry import LedgerEntry
-from agent.case.payloads import AnalysisRecorded, ExecutionStarted, LedgerKind, ObservationRecorded
+from agent.case.payloads import (
+    AnalysisRecorded,
+    AnalysisVerdict,
+    ExecutionStarted,
+    LedgerKind,
+    ObservationRecorded,
+)
 from agent.coverage import StepCoverage, window_text
 from agent.report.model import (
     Basis,
@@ -18,7 +24,6 @@ from agent.report.model import (
     CaseVerdict,
     FiredConclusion,
     ModelVerdict,
-    ModelVerdictKind,
     UndecidedConclusion,
 )
 from agent.state import Execution, Finding
@@ -26,7 +31,7 @@ from playbooks import CaseConclusion, Playbook, StepExamination, conclude, exami
 from tools.errors import InventoryError, TransportError
 
 _STATUS_RANK: dict[CaseStatus, int] = {"inconclusive": 1, "no_evidence": 1, "suspicious": 2, "compromised": 3}
-_MODEL_RANK: dict[ModelVerdictKind, int] = {"inconclusive": 0, "benign": 1, "suspicious": 2, "malicious": 3}
+_MODEL_RANK: dict[AnalysisVerdict, int] = {"inconclusive": 0, "benign": 1, "suspicious": 2, "malicious": 3}
 
 
 def unreached_kinds() -> frozenset[str]:
