@@ -28,7 +28,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--kills",
         type=int,
         default=None,
-        help="kill moments on the first run, spread over the ledger (default 16; at most one "
+        help="kill moments on the first run, spread over the ledger (default 10; at most one "
         "per ledger entry of the uncrashed run)",
     )
     parser.add_argument("--quick", action="store_true", help="a few of each part (the smoke test)")
