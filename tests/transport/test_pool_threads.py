@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import socket
 import threading
 import time
 from contextlib import ExitStack
@@ -111,3 +113,80 @@ def test_threads_fanning_out_over_many_hosts_open_one_connection_each(
     assert sorted(r for r in results if isinstance(r, tuple)) == sorted((n, b"0\n") for n in names), results
     assert opened == dict.fromkeys(hosts, 1)
     assert [p.accepted for p in proxies] == [1] * 8
+
+
+class _SlowBanner:
+    """A loopback forwarder to sshd that holds every new connection `delay_s` before the first byte."""
+
+    def __init__(self, upstream: int, delay_s: float) -> None:
+        self._upstream = upstream
+        self._delay_s = delay_s
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        time.sleep(self._delay_s)  # the host is slow to answer: no banner before this
+        with client, socket.create_connection(("127.0.0.1", self._upstream)) as server:
+            ends = {client: server, server: client}
+            while True:
+                readable, _, _ = select.select(list(ends), [], [], 5)
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    ends[sock].sendall(data)
+
+    def close(self) -> None:
+        """Stop accepting (connections being served end with their sockets)."""
+        self._listener.close()
+
+
+def test_hosts_slow_to_answer_are_waited_for_at_once_not_one_after_another(
+    tmp_path: Path, shared_sshd: SshdProcess
+) -> None:
+    # 8 hosts that each take DELAY before their banner: connecting them from 8 threads must cost about
+    # one DELAY (the handshakes overlap), not 8 (a lock held across a connect would queue them).
+    delay, count = 0.6, 8
+    proxies = [_SlowBanner(shared_sshd.port, delay) for _ in range(count)]
+    try:
+        known = tmp_path / "known_hosts"  # one file for all, as the sandbox and a fleet's default have
+        known.write_text("".join(known_hosts_line(p.port, shared_sshd.keys) for p in proxies))
+        hosts = {
+            f"h{i}": {
+                "address": "127.0.0.1",
+                "port": proxy.port,
+                "user": "root",
+                "key_file": str(shared_sshd.keys.client_key),
+                "known_hosts": str(known),
+                "connect_timeout_s": 20,
+            }
+            for i, proxy in enumerate(proxies)
+        }
+        path = tmp_path / "inventory.yaml"
+        path.write_text(yaml.safe_dump({"hosts": hosts}), encoding="utf-8")
+        names = iter(hosts)
+        lock = threading.Lock()
+
+        def one() -> bytes:
+            with lock:
+                name = next(names)
+            return pool.transport(name).run(["id", "-u"]).stdout
+
+        with SSHPool(load_inventory(path)) as pool:
+            started = time.monotonic()
+            results = _together(count, one)
+            elapsed = time.monotonic() - started
+    finally:
+        for proxy in proxies:
+            proxy.close()
+    assert results == [b"0\n"] * count
+    assert delay <= elapsed < count * delay / 2, f"{count} slow hosts took {elapsed:.2f}s"
