@@ -62,3 +62,34 @@ def reap(pid: int) -> None:
     """Collect a zombie if it is our own child (a test that ran `up` in-process)."""
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def tree_cpu_s(roots: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes and every process below them.
+
+    A live process counts its own time and that of the children it has reaped (`cutime`/`cstime`), so
+    commands that ran and exited are included; a child that exits and is reaped between two reads of
+    /proc may be missed or counted twice once (a few ms at most). Precision is the clock tick (10 ms).
+    """
+    parent: dict[int, int] = {}
+    used: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text(encoding="utf-8")
+        except OSError:
+            continue  # exited while we looked
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parent[pid] = int(fields[1])
+        used[pid] = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    ticks, todo = 0, [pid for pid in roots if pid in used]
+    while todo:
+        pid = todo.pop()
+        ticks += used[pid]
+        todo.extend(children.get(pid, []))
+    return ticks / os.sysconf("SC_CLK_TCK")

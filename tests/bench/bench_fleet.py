@@ -12,6 +12,12 @@ fan-out). The sandbox's hosts share this machine's CPUs with Sleuth, so on 2 cor
 (sshd, shell, ps) bound the 32-host figure; `load_average_1m` shows what else was running. `dead_host`
 adds to the 8-host group a host that accepts TCP and never speaks (a blackhole) with a connect deadline
 of DEAD_DEADLINE_S: it should cost at most that deadline once per step, however many hosts run.
+
+`cpu_s` is the CPU each case used from its open to the end of its graph (connections still open, so their
+teardown is not in it): `client` this process, `sandbox` every process of the sandbox hosts (sshd, the
+shells and commands they ran). `cpu_floor` turns the CPU that the extra N-1 hosts cost (case N minus case
+1) into the least time it needs on this machine's cores: the step cannot be shorter, however well it is
+scheduled, and `sandbox_only` is that bound for the sandbox's share alone (a client that cost nothing).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from agent.runner import drive
 from agent.session import RunSpec, open_case, session_scope
 from sandbox import launcher
 from sandbox.errors import SandboxError
+from sandbox.procs import tree_cpu_s
 
 SIZES = (1, 8, 32)
 TARGET_RATIO = {8: 2.0, 32: 3.0}
@@ -120,7 +127,15 @@ def _ts(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def _one_case(work: Path, inventory: Path, group: str, concurrency: int) -> dict[str, float]:
+def _cpu_s() -> float:
+    """CPU seconds this process (all its threads) has used."""
+    times = os.times()
+    return times.user + times.system
+
+
+def _one_case(
+    work: Path, inventory: Path, group: str, concurrency: int, sandbox: list[int]
+) -> dict[str, float]:
     spec = RunSpec(
         playbook_path=str(work / "bench" / "fleet" / "step.yaml"),
         target=group,
@@ -129,10 +144,12 @@ def _one_case(work: Path, inventory: Path, group: str, concurrency: int) -> dict
         intel_db=str(work / "intel.sqlite"),
     )
     started = time.perf_counter()
+    client_before, sandbox_before = _cpu_s(), tree_cpu_s(sandbox)
     session = open_case(spec, store=CaseStore(work / "cases"), approver="bench")
     session.ctx.executor.fanout_concurrency = concurrency  # type: ignore[attr-defined]  # a LiveExecutor
     with session_scope(session):
         outcome = drive(session.ctx, _ApproveAll(), session.initial)
+        client_cpu, sandbox_cpu = _cpu_s() - client_before, tree_cpu_s(sandbox) - sandbox_before
     run_s = time.perf_counter() - started
     if outcome.state is None or outcome.state.status != "closed":
         raise SystemExit(f"the case on {group} did not close")
@@ -140,25 +157,59 @@ def _one_case(work: Path, inventory: Path, group: str, concurrency: int) -> dict
     starts = [_ts(e.ts) for e in entries if e.kind == "execution_started"]
     ends = [_ts(e.ts) for e in entries if e.kind in ("execution_finished", "observation")]
     failed = sum(1 for x in outcome.state.executions if x.error is not None)
-    return {"run_s": run_s, "step_s": max(ends) - min(starts), "failed_runs": failed}
-
-
-def _median(work: Path, inventory: Path, group: str, concurrency: int, repeats: int) -> dict[str, float]:
-    samples = [_one_case(work, inventory, group, concurrency) for _ in range(repeats)]
     return {
-        "step_s": round(statistics.median(s["step_s"] for s in samples), 3),
-        "run_s": round(statistics.median(s["run_s"] for s in samples), 3),
-        "failed_runs": max(s["failed_runs"] for s in samples),
+        "run_s": run_s,
+        "step_s": max(ends) - min(starts),
+        "failed_runs": failed,
+        "client_cpu_s": client_cpu,
+        "sandbox_cpu_s": sandbox_cpu,
     }
 
 
-def _series(work: Path, inventory: Path, concurrency: int, repeats: int) -> dict[str, Any]:
-    by_size = {n: _median(work, inventory, f"n{n}", concurrency, repeats) for n in SIZES}
+def _median(
+    work: Path, inventory: Path, group: str, concurrency: int, repeats: int, sandbox: list[int]
+) -> dict[str, Any]:
+    samples = [_one_case(work, inventory, group, concurrency, sandbox) for _ in range(repeats)]
+
+    def mid(key: str) -> float:
+        return round(statistics.median(s[key] for s in samples), 3)
+
+    return {
+        "step_s": mid("step_s"),
+        "run_s": mid("run_s"),
+        "failed_runs": max(s["failed_runs"] for s in samples),
+        "cpu_s": {"client": mid("client_cpu_s"), "sandbox": mid("sandbox_cpu_s")},
+    }
+
+
+def _cpu_floor(by_size: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The least step time the extra hosts' CPU allows on this machine's cores, and that over step_s(1)."""
+    cpus = os.cpu_count() or 1
+    one = by_size[1]
+    floor: dict[str, Any] = {}
+    for n in SIZES[1:]:
+        extra = {side: by_size[n]["cpu_s"][side] - one["cpu_s"][side] for side in ("client", "sandbox")}
+        both_s = (extra["client"] + extra["sandbox"]) / cpus
+        sandbox_s = extra["sandbox"] / cpus
+        floor[str(n)] = {
+            "extra_cpu_s": {side: round(v, 3) for side, v in extra.items()},
+            "step_s_at_least": round(both_s, 3),
+            "ratio_at_least": round(both_s / one["step_s"], 2),
+            "sandbox_only_ratio_at_least": round(sandbox_s / one["step_s"], 2),
+        }
+    return floor
+
+
+def _series(
+    work: Path, inventory: Path, concurrency: int, repeats: int, sandbox: list[int]
+) -> dict[str, Any]:
+    by_size = {n: _median(work, inventory, f"n{n}", concurrency, repeats, sandbox) for n in SIZES}
     one = by_size[1]
     return {
         "hosts": {str(n): v for n, v in by_size.items()},
         "ratio_n_over_1": {str(n): round(by_size[n]["step_s"] / one["step_s"], 2) for n in SIZES[1:]},
         "run_ratio_n_over_1": {str(n): round(by_size[n]["run_s"] / one["run_s"], 2) for n in SIZES[1:]},
+        "cpu_floor": _cpu_floor(by_size),
     }
 
 
@@ -184,12 +235,13 @@ def main(argv: list[str] | None = None) -> int:
         state = launcher.up(work / "sandbox", hosts=max(SIZES))
         up_s = time.perf_counter() - started
         hole, held = _blackhole()
+        sandbox = [host.unshare_pid for host in state.hosts]
         try:
             inventory = _inventory(state.inventory, work, hole.getsockname()[1])
-            _one_case(work, inventory, "n1", 16)  # warm-up: imports, first graph build
-            fanout = _series(work, inventory, 16, args.repeats)
-            dead = _median(work, inventory, "n8dead", 16, args.repeats)
-            sequential = None if args.skip_sequential else _series(work, inventory, 1, args.repeats)
+            _one_case(work, inventory, "n1", 16, sandbox)  # warm-up: imports, first graph build
+            fanout = _series(work, inventory, 16, args.repeats, sandbox)
+            dead = _median(work, inventory, "n8dead", 16, args.repeats, sandbox)
+            sequential = None if args.skip_sequential else _series(work, inventory, 1, args.repeats, sandbox)
         finally:
             hole.close()
             for conn in held:
