@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import JsonValue
 
 from agent.approval import Answer, args_diff
@@ -64,21 +62,7 @@ def record_decision(journal: Journal, proposal: Proposal, answer: Answer, *, app
         ),
         actor=approver,
     )
-    return decision_from_entry(proposal, entry.data, entry.seq, entry.when)
-
-
-def decision_from_entry(proposal: Proposal, data: dict[str, JsonValue], seq: int, when: datetime) -> Decision:
-    """The state's Decision record from a ledger decision entry."""
-    recorded = DecisionRecorded.model_validate(data)
-    return Decision(
-        proposal_id=proposal.id,
-        verdict=recorded.verdict,
-        args=recorded.args,
-        reason=recorded.reason or None,
-        approver=recorded.approver,
-        decided_at=when,
-        ledger_seq=seq,
-    )
+    return Decision.from_entry(entry, proposal.id)
 
 
 def recorded_decision(journal: Journal, proposal: Proposal) -> Decision | None:
@@ -86,4 +70,4 @@ def recorded_decision(journal: Journal, proposal: Proposal) -> Decision | None:
     entry = journal.decision(proposal.ledger_seq)
     if entry is None:
         return None
-    return decision_from_entry(proposal, entry.data, entry.seq, entry.when)
+    return Decision.from_entry(entry, proposal.id)

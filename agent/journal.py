@@ -16,7 +16,7 @@ from pydantic import JsonValue
 
 from agent.case.entry import LedgerEntry
 from agent.case.ledger import iter_entries
-from agent.case.payloads import LedgerKind, Payload, ProposalRecorded
+from agent.case.payloads import ExecutionStarted, LedgerKind, Payload, ProposalRecorded
 from agent.case.store import Case
 
 
@@ -69,6 +69,11 @@ class Journal:
     by_key: dict[str, LedgerEntry] = field(default_factory=dict)
     started_by_decision: dict[int, list[LedgerEntry]] = field(default_factory=dict)
     approvals_by_seq: dict[int, LedgerEntry] = field(default_factory=dict)
+    # Starts per (decision, host, item): `runs()` is asked once per run of a fan-out, so a scan of the
+    # decision's starts there would cost hosts x items parses per run.
+    _starts_by_run: dict[tuple[int, str, str | None], list[LedgerEntry]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @classmethod
@@ -86,8 +91,9 @@ class Journal:
         if entry.kind in (LedgerKind.PROPOSAL, LedgerKind.DECISION):
             self.approvals_by_seq[entry.seq] = entry
         if entry.kind == LedgerKind.EXECUTION_STARTED:
-            decision_seq = int(entry.data["decision_seq"])  # type: ignore[arg-type]
-            self.started_by_decision.setdefault(decision_seq, []).append(entry)
+            run = entry.payload_as(ExecutionStarted)
+            self.started_by_decision.setdefault(run.decision_seq, []).append(entry)
+            self._starts_by_run.setdefault((run.decision_seq, run.host, run.item), []).append(entry)
 
     def record(self, payload: Payload, *, actor: str) -> LedgerEntry:
         """Append the payload unless an entry with the same key exists; return the entry in the ledger."""
@@ -114,7 +120,7 @@ class Journal:
             entry = self.approvals_by_seq.get(seq)
         if entry is None or entry.kind != LedgerKind.PROPOSAL:
             return None
-        return ProposalRecorded.model_validate(entry.data)
+        return entry.payload_as(ProposalRecorded)
 
     def decision(self, proposal_seq: int) -> LedgerEntry | None:
         """The recorded decision on a proposal."""
@@ -125,11 +131,7 @@ class Journal:
     ) -> tuple[LedgerEntry | None, LedgerEntry | None]:
         """The last execution_started for (decision, host, item) and its execution_finished, if any."""
         with self._lock:
-            starts = [
-                e
-                for e in self.started_by_decision.get(decision_seq, [])
-                if e.data.get("host") == host and e.data.get("item") == item
-            ]
+            starts = self._starts_by_run.get((decision_seq, host, item))
         if not starts:
             return None, None
         last = starts[-1]

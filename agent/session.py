@@ -21,7 +21,7 @@ from agent.case.integrity import check_chain, check_checkpoints, check_ledger_he
 from agent.case.lease import CaseLease, held_while_building
 from agent.case.ledger import LEDGER_FILE, iter_entries
 from agent.case.meta import read_meta
-from agent.case.payloads import CaseOpened, CaseSettings, LedgerKind, Resumed
+from agent.case.payloads import CaseOpened, CaseSettings, ExecutionStarted, LedgerKind, Resumed
 from agent.case.store import Case, CaseStore
 from agent.context import RunContext, RunSettings
 from agent.credentials import CredentialPrompts
@@ -365,7 +365,7 @@ def _case_opened(case: Case) -> CaseOpened:
     first = next(iter_entries(case.dir / LEDGER_FILE), None)
     if first is None or first.kind is not LedgerKind.CASE_OPENED:
         raise CaseError(f"case {case.id}: the ledger does not start with case_opened")
-    return CaseOpened.model_validate(first.data)
+    return first.payload_as(CaseOpened)
 
 
 def recorded_window(case: Case) -> CaseWindow | None:
@@ -376,8 +376,9 @@ def recorded_window(case: Case) -> CaseWindow | None:
 def _unfinished_start(journal: Journal) -> int | None:
     """The latest start cut short by a crash (a start superseded by a re-execution is not pending)."""
     for decision_seq, starts in journal.started_by_decision.items():
-        for host, item in dict.fromkeys((e.data.get("host"), e.data.get("item")) for e in starts):
-            start, end = journal.runs(decision_seq, str(host), item if isinstance(item, str) else None)
+        runs = (e.payload_as(ExecutionStarted) for e in starts)
+        for host, item in dict.fromkeys((run.host, run.item) for run in runs):
+            start, end = journal.runs(decision_seq, host, item)
             if start is not None and end is None:
                 return start.seq
     return None

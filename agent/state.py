@@ -3,21 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from agent.case.payloads import ProposalSource, Verdict
+from agent.case.entry import LedgerEntry
+from agent.case.errors import LedgerError
+from agent.case.payloads import (
+    DecisionRecorded,
+    ExecutionFinished,
+    ExecutionStarted,
+    FindingRecorded,
+    ObservationRecorded,
+    ProposalRecorded,
+    ProposalSource,
+    Verdict,
+)
 from playbooks import CaseWindow
 
 __all__ = [
-    "CaseState", "Decision", "Execution", "Fact", "Finding", "FindingSource", "Proposal", "ProposalSource",
-    "StepOutcome", "StepStatus", "Verdict",
+    "CaseRunStatus", "CaseState", "Decision", "Execution", "Fact", "Finding", "FindingSource", "Proposal",
+    "ProposalSource", "StepOutcome", "StepStatus", "Verdict",
 ]
 
 FindingSource = Literal["extractor", "model"]
 """Who drew a finding from evidence: a deterministic extractor or the model's analysis."""
 StepStatus = Literal["done", "skipped", "denied", "condition_false", "failed", "aborted"]
+CaseRunStatus = Literal["open", "aborted", "closed"]
+"""Where the graph's run of the case stands (a failed close is the case store's, never the graph's)."""
 
 
 class Fact(BaseModel):
@@ -54,6 +67,27 @@ class Proposal(Fact):
     ledger_seq: int
     """Seq of the ledger's proposal entry."""
 
+    @classmethod
+    def from_entry(cls, entry: LedgerEntry) -> Self:
+        """The proposal a ledger proposal entry records (it must carry its proposal and step ids)."""
+        p = entry.payload_as(ProposalRecorded)
+        if p.proposal_id is None or p.step_id is None:
+            raise LedgerError(f"proposal entry {entry.seq} has no proposal id or step id")
+        return cls(
+            id=p.proposal_id,
+            step_id=p.step_id,
+            tool=p.tool,
+            args=p.args,
+            rationale=p.rationale,
+            cites=p.cites,
+            source=p.source,
+            followup=p.followup,
+            hosts=p.hosts or (p.host,),
+            items=p.items,
+            item_args=p.item_args,
+            ledger_seq=entry.seq,
+        )
+
 
 class Decision(Fact):
     """A human's answer to a proposal, as recorded in the ledger."""
@@ -72,6 +106,21 @@ class Decision(Fact):
     """When the decision was taken."""
     ledger_seq: int
     """Seq of the ledger's decision entry."""
+
+    @classmethod
+    def from_entry(cls, entry: LedgerEntry, proposal_id: str) -> Self:
+        """The decision a ledger decision entry records; `proposal_id`: the id of the proposal it answers (the
+        entry names the proposal by seq only)."""
+        d = entry.payload_as(DecisionRecorded)
+        return cls(
+            proposal_id=proposal_id,
+            verdict=d.verdict,
+            args=d.args,
+            reason=d.reason or None,
+            approver=d.approver,
+            decided_at=entry.when,
+            ledger_seq=entry.seq,
+        )
 
 
 class Execution(Fact):
@@ -106,6 +155,34 @@ class Execution(Fact):
     ledger_seq: int
     """Seq of the execution_finished entry."""
 
+    @classmethod
+    def from_entries(cls, proposal_id: str, start: LedgerEntry, end: LedgerEntry, *, rows: int = 0) -> Self:
+        """The run an execution_started entry and its end (execution_finished or observation) record; `rows`:
+        the row count of the parsed result, which lives in the evidence, not the ledger."""
+        started = start.payload_as(ExecutionStarted)
+        common = cls(
+            proposal_id=proposal_id,
+            host=started.host,
+            item=started.item,
+            tool=started.tool,
+            args=started.args,
+            reexecution=started.reexecution,
+            ledger_seq=end.seq,
+        )
+        if end.kind == ObservationRecorded.kind:
+            obs = end.payload_as(ObservationRecorded)
+            return common.model_copy(update={"error": obs.message, "error_kind": obs.error})
+        fin = end.payload_as(ExecutionFinished)
+        return common.model_copy(
+            update={
+                "argv": tuple(c.argv for c in fin.commands) or ((fin.argv,) if fin.argv else ()),
+                "evidence_sha256": fin.output_sha256,
+                "result_sha256": fin.result_sha256,
+                "truncated": fin.truncated,
+                "rows": rows,
+            }
+        )
+
 
 class Finding(Fact):
     """A typed, deduplicated fact drawn from evidence."""
@@ -136,6 +213,37 @@ class Finding(Fact):
     """Latest event timestamp of those rows."""
     count: int = 1
     """How many events carried this value: rows, a folded `message repeated N times` line counting N."""
+
+    @classmethod
+    def from_entry(
+        cls,
+        entry: LedgerEntry,
+        *,
+        step_id: str,
+        attack: tuple[str, ...] = (),
+        confidence: float = 1.0,
+        source: FindingSource = "extractor",
+    ) -> Self:
+        """The finding a ledger finding entry records; the step, techniques, confidence and source are what
+        the graph knows beside it (the entry cites the evidence and the result it came from)."""
+        f = entry.payload_as(FindingRecorded)
+        if f.host is None or f.finding_kind is None or not f.evidence:
+            raise LedgerError(f"finding entry {entry.seq} has no host, kind or evidence")
+        return cls(
+            name=f.name,
+            kind=f.finding_kind,
+            value=f.value if isinstance(f.value, str) else str(f.value),
+            step_id=step_id,
+            host=f.host,
+            evidence_sha256=f.evidence[0],
+            ledger_seq=entry.seq,
+            confidence=confidence,
+            attack=attack,
+            source=source,
+            first_seen=f.first_seen,
+            last_seen=f.last_seen,
+            count=f.count,
+        )
 
 
 class StepOutcome(Fact):
@@ -188,5 +296,5 @@ class CaseState(BaseModel):
     """Every finding, deduplicated by (name, value, host)."""
     outcomes: list[StepOutcome] = Field(default_factory=list)
     """Every finished step."""
-    status: Literal["open", "aborted", "closed"] = "open"
+    status: CaseRunStatus = "open"
     """Case status."""

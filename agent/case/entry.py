@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictInt
 
 from agent.case.canonical import entry_hash
+from agent.case.errors import LedgerError
 from agent.case.payloads import PAYLOAD_MODELS, SHA256_PATTERN, LedgerKind, Payload
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 TS_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$"
+
+P = TypeVar("P", bound=Payload)
 
 
 def utc_timestamp(now: datetime | None = None) -> str:
@@ -54,6 +58,12 @@ class LedgerEntry(BaseModel):
     def payload(self) -> Payload:
         """The data parsed into the kind's payload model (raises pydantic.ValidationError if invalid)."""
         return PAYLOAD_MODELS[self.kind].model_validate(self.data)
+
+    def payload_as(self, model: type[P]) -> P:
+        """The data parsed as `model`, which must be this entry's kind (raises LedgerError otherwise)."""
+        if PAYLOAD_MODELS[self.kind] is not model:
+            raise LedgerError(f"ledger entry {self.seq} is a {self.kind.value}, not a {model.kind.value}")
+        return model.model_validate(self.data)
 
     @property
     def when(self) -> datetime:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent.context import RunContext
-from agent.nodes.common import Update, current_step
+from agent.nodes.common import CaseUpdate, current_step
 from agent.state import CaseState, StepOutcome
 
 
-def advance(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+def advance(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:
     """Record how the step ended (done, denied, skipped, failed, aborted) and step forward."""
     step = current_step(state, runtime.context)
     status = state.step_status or "skipped"
@@ -19,7 +19,7 @@ def advance(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         else None
     )
     outcome = StepOutcome(step_id=step.id, status=status, proposals=tuple(state.step_proposal_ids), note=note)
-    update: Update = {
+    update: CaseUpdate = {
         "outcomes": [*state.outcomes, outcome],
         "step_index": state.step_index + 1,
         "proposal": None,

@@ -15,7 +15,7 @@ from agent.case.payloads import AnalysisRecorded, FindingRecorded, RefusalRecord
 from agent.context import RunContext
 from agent.executor import load_result
 from agent.llm.budget import Deadline
-from agent.nodes.common import Update, current_step, step_view
+from agent.nodes.common import CaseUpdate, current_step, step_view
 from agent.proposers.base import CallBudget, ModelOutputError
 from agent.state import CaseState, Execution, Finding, Proposal
 from playbooks import extract_findings
@@ -42,7 +42,7 @@ def _events(row: Row) -> int:
     return repeat if isinstance(repeat, int) and not isinstance(repeat, bool) and repeat > 1 else 1
 
 
-def analyse(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+def analyse(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:
     """Extract, deduplicate by (name, value, host), record new findings; the evidence of each is cited."""
     ctx = runtime.context
     proposal = state.proposal
@@ -66,24 +66,11 @@ def analyse(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                 a.first = min(a.first or ts, ts)
                 a.last = max(a.last or ts, ts)
         for (name, value), a in acc.items():
-            finding = Finding(
-                name=name,
-                kind=a.kind,
-                value=value,
-                step_id=step.id,
-                host=ex.host,
-                evidence_sha256=ex.evidence_sha256 or "",
-                ledger_seq=ex.ledger_seq,
-                attack=tuple(step.extract[name].attack) if name in step.extract else (),
-                first_seen=a.first,
-                last_seen=a.last,
-                count=a.rows,
-            )
             entry = ctx.journal.record(
                 FindingRecorded(
                     name=name,
                     value=value,
-                    evidence=(finding.evidence_sha256,),
+                    evidence=(ex.evidence_sha256 or "",),
                     source_seq=ex.ledger_seq,
                     summary=f"{name} = {value} ({a.rows} row(s) from {ex.tool} on {ex.host})"[:500],
                     host=ex.host,
@@ -94,7 +81,8 @@ def analyse(state: CaseState, runtime: Runtime[RunContext]) -> Update:
                 ),
                 actor="extractor",
             )
-            finding = finding.model_copy(update={"ledger_seq": entry.seq})
+            attack = tuple(step.extract[name].attack) if name in step.extract else ()
+            finding = Finding.from_entry(entry, step_id=step.id, attack=attack)
             key = (name, value, ex.host)
             if key in known:
                 old = findings[known[key]]
@@ -126,7 +114,7 @@ def _model_analysis(
     store = ctx.journal.case.evidence
     recorded = ctx.journal.find(f"analysis:{proposal.id}")
     if recorded is not None:
-        answer = parse_analysis(str(recorded.data.get("raw", "")), list(runs))
+        answer = parse_analysis(recorded.payload_as(AnalysisRecorded).raw, list(runs))
     else:
         view = step_view(state, ctx, {}, feedback=None)
         view = view.model_copy(update={"evidence": tuple(e for e in view.evidence if e.sha256 in runs)})
@@ -185,16 +173,11 @@ def _model_analysis(
             continue
         known[(name, mf.value, ex.host)] = len(findings)
         findings.append(
-            Finding(
-                name=name,
-                kind=mf.kind,
-                value=mf.value,
+            Finding.from_entry(
+                entry,
                 step_id=proposal.step_id,
-                host=ex.host,
-                evidence_sha256=mf.evidence,
-                ledger_seq=entry.seq,
-                confidence=answer.confidence,
                 attack=tuple(answer.attack),
+                confidence=answer.confidence,
                 source="model",
             )
         )

@@ -8,11 +8,11 @@ from langgraph.types import interrupt
 from agent.approval import Answer, ApprovalRequest
 from agent.context import RunContext
 from agent.decisions import record_decision, recorded_decision
-from agent.nodes.common import Update, current_step
+from agent.nodes.common import CaseUpdate, current_step
 from agent.state import CaseState, StepStatus
 
 
-def approve(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+def approve(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:
     """Interrupt with the proposal; on resume, the decision recorded in the ledger is the one that counts."""
     ctx = runtime.context
     proposal = state.proposal
@@ -32,7 +32,7 @@ def approve(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         decision = record_decision(
             ctx.journal, proposal, Answer.model_validate(resumed), approver=ctx.approver
         )
-    update: Update = {"decision": decision}
+    update: CaseUpdate = {"decision": decision}
     if not proposal.followup:
         status: dict[str, StepStatus] = {"deny": "denied", "skip": "skipped", "abort": "aborted"}
         update["own_call_done"] = True

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
+
+from pydantic import JsonValue
 
 from agent.context import RunContext
 from agent.executor import load_result
 from agent.proposers.base import EvidenceExcerpt, StepView
-from agent.state import CaseState, Finding
-from playbooks import BoundInputs, BoundValue, Step
+from agent.state import (
+    CaseRunStatus,
+    CaseState,
+    Decision,
+    Execution,
+    Finding,
+    Proposal,
+    StepOutcome,
+    StepStatus,
+)
+from playbooks import BoundInputs, BoundValue, CaseWindow, Step
 
-Update = dict[str, Any]
+
+class CaseUpdate(TypedDict, total=False):
+    """What a node returns: the CaseState fields it changes, each with the state's own type."""
+
+    case_id: str
+    playbook_path: str
+    hosts: tuple[str, ...]
+    inputs: dict[str, JsonValue]
+    window: CaseWindow | None
+    step_index: int
+    step_proposals: int
+    own_call_done: bool
+    followups_used: dict[str, int]
+    step_status: StepStatus | None
+    step_proposal_ids: list[str]
+    proposal: Proposal | None
+    decision: Decision | None
+    executions: list[Execution]
+    findings: list[Finding]
+    outcomes: list[StepOutcome]
+    status: CaseRunStatus
 
 
 def findings_by_name(findings: list[Finding]) -> dict[str, list[str]]:

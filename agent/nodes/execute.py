@@ -39,7 +39,7 @@ from agent.case.payloads import (
 from agent.context import RunContext
 from agent.decisions import args_diff_values
 from agent.executor import fanout_concurrency, load_result
-from agent.nodes.common import Update
+from agent.nodes.common import CaseUpdate
 from agent.nodes.fanout import FanOutStoppedError, fan_out
 from agent.state import CaseState, Decision, Execution, Proposal
 from tools.base import ToolResult
@@ -67,29 +67,10 @@ def _args_for(proposal: Proposal, decision: Decision, item: str | None) -> dict[
 
 
 def _from_entries(ctx: RunContext, proposal: Proposal, start: LedgerEntry, end: LedgerEntry) -> Execution:
-    started = ExecutionStarted.model_validate(start.data)
-    common = {
-        "proposal_id": proposal.id,
-        "host": started.host,
-        "item": started.item,
-        "tool": started.tool,
-        "args": started.args,
-        "reexecution": started.reexecution,
-        "ledger_seq": end.seq,
-    }
-    if end.kind == "observation":
-        obs = ObservationRecorded.model_validate(end.data)
-        return Execution(**common, error=obs.message, error_kind=obs.error)
-    fin = ExecutionFinished.model_validate(end.data)
-    argv = tuple(c.argv for c in fin.commands) or ((fin.argv,) if fin.argv else ())
-    return Execution(
-        **common,
-        argv=argv,
-        evidence_sha256=fin.output_sha256,
-        result_sha256=fin.result_sha256,
-        truncated=fin.truncated,
-        rows=_row_count(ctx, fin.result_sha256),
-    )
+    rows = 0
+    if end.kind == ExecutionFinished.kind:
+        rows = _row_count(ctx, end.payload_as(ExecutionFinished).result_sha256)
+    return Execution.from_entries(proposal.id, start, end, rows=rows)
 
 
 def _row_count(ctx: RunContext, result_sha256: str | None) -> int:
@@ -103,7 +84,7 @@ def _expired(decision: Decision, ctx: RunContext) -> bool:
     return ttl is not None and (datetime.now(UTC) - decision.decided_at).total_seconds() > ttl
 
 
-def execute(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+def execute(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:
     """Run the approved call everywhere it was approved for; tool errors become observations."""
     ctx = runtime.context
     proposal, decision = state.proposal, state.decision
@@ -118,7 +99,7 @@ def execute(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         )
         return {"proposal": None, "decision": None, "own_call_done": proposal.followup, "step_status": None}
     runs = _run_everywhere(_Step(ctx, proposal, decision))
-    update: Update = {"executions": [*state.executions, *runs]}
+    update: CaseUpdate = {"executions": [*state.executions, *runs]}
     if not proposal.followup:
         update["step_status"] = "done" if any(r.error is None for r in runs) else "failed"
     return update
@@ -141,7 +122,7 @@ def _binding_problem(ctx: RunContext, proposal: Proposal, decision: Decision) ->
         return f"no recorded decision on proposal entry {proposal.ledger_seq}"
     if entry.seq != decision.ledger_seq or recorded.proposal_id != proposal.id:
         return "the decision or proposal the state names is not the one in the ledger"
-    approval = DecisionRecorded.model_validate(entry.data)
+    approval = entry.payload_as(DecisionRecorded)
     for host in proposal.hosts:
         for item in proposal.items or (None,):
             problem = binding_problem(
@@ -238,7 +219,7 @@ def _run_one(step: _Step, host: str, item: str | None, down: Execution | None) -
         ),
         actor="system",
     )
-    reexecution = bool(start.data.get("reexecution"))
+    reexecution = start.payload_as(ExecutionStarted).reexecution
     step.crash_point("execute:started")
     if down is not None:
         message = f"{down.error} (not tried again on {host} in this step)"

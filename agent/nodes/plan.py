@@ -6,12 +6,12 @@ from langgraph.runtime import Runtime
 
 from agent.case.payloads import NoteRecorded
 from agent.context import RunContext
-from agent.nodes.common import Update, findings_by_name
+from agent.nodes.common import CaseUpdate, findings_by_name
 from agent.state import CaseState, StepOutcome
 from playbooks import condition_holds, condition_text, fanout_items
 
 
-def plan(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+def plan(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:
     """Move to the next runnable step (or past the last one), resetting the per-step counters."""
     ctx = runtime.context
     steps = ctx.playbook.steps

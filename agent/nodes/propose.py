@@ -12,7 +12,7 @@ from pydantic import JsonValue
 from agent.case.payloads import ProposalRecorded, RefusalRecorded
 from agent.context import RunContext
 from agent.llm.budget import Deadline
-from agent.nodes.common import Update, bound_inputs, current_step, findings_by_name, step_view
+from agent.nodes.common import CaseUpdate, bound_inputs, current_step, findings_by_name, step_view
 from agent.proposers.base import Call, CallBudget, Done, ModelOutputError
 from agent.proposers.guided import GuidedProposer
 from agent.state import CaseState, Proposal, ProposalSource
@@ -94,7 +94,7 @@ def fallback_rationale(reason: str, playbook_rationale: str) -> str:
     return f"model unavailable: {reason}; proposing the playbook's own call ({playbook_rationale})"
 
 
-def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+def propose(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:
     """Record one proposal (reusing a recorded one after a crash), or note the step is done."""
     ctx = runtime.context
     step = current_step(state, ctx)
@@ -135,8 +135,7 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         return {"proposal": None}
     recorded = ctx.journal.proposal(proposal_id)
     if recorded is not None:  # re-run after a crash: the proposal stands, the model is not asked again
-        stored = ProposalRecorded.model_validate(recorded.data)
-        return _update(state, _proposal(proposal_id, step, stored, recorded.seq))
+        return _update(state, Proposal.from_entry(recorded))
 
     checked_items: dict[str, dict[str, JsonValue]] | None = None
     if item_args:  # every item's args must fit the tool; an item that does not is refused, the rest run
@@ -263,29 +262,10 @@ def propose(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         followup=followup,
     )
     entry = ctx.journal.record(payload, actor=source)
-    return _update(state, _proposal(proposal_id, step, payload, entry.seq))
+    return _update(state, Proposal.from_entry(entry))
 
 
-def _proposal(proposal_id: str, step: Step, entry: ProposalRecorded, seq: int) -> Proposal:
-    return Proposal(
-        id=proposal_id,
-        step_id=step.id,
-        tool=entry.tool,
-        args=entry.args,
-        rationale=entry.rationale,
-        cites=entry.cites,
-        source="fallback"
-        if entry.source == "fallback"
-        else ("model" if entry.source == "model" else "playbook"),
-        followup=entry.followup,
-        hosts=entry.hosts or (entry.host,),
-        items=entry.items,
-        item_args=entry.item_args,
-        ledger_seq=seq,
-    )
-
-
-def _update(state: CaseState, proposal: Proposal) -> Update:
+def _update(state: CaseState, proposal: Proposal) -> CaseUpdate:
     used = dict(state.followups_used)
     if proposal.followup:
         used[proposal.tool] = used.get(proposal.tool, 0) + 1

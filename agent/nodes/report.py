@@ -7,14 +7,14 @@ import hashlib
 from langgraph.runtime import Runtime
 
 from agent.case.meta import write_meta
-from agent.case.payloads import NoteRecorded, ReportWritten
+from agent.case.payloads import CaseClosed, NoteRecorded, ReportWritten
 from agent.context import RunContext
-from agent.nodes.common import Update
+from agent.nodes.common import CaseUpdate
 from agent.report import ReportClaimError, build_report, check_claims, write_report
 from agent.state import CaseState
 
 
-def report(state: CaseState, runtime: Runtime[RunContext]) -> Update:
+def report(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:
     """Build and check the report, write it, and close the case in the ledger and case.json."""
     ctx = runtime.context
     case = ctx.journal.case
@@ -34,7 +34,11 @@ def report(state: CaseState, runtime: Runtime[RunContext]) -> Update:
         closed = ctx.journal.find("case_closed")
         assert closed is not None
         case.meta = case.meta.model_copy(
-            update={"status": closed.data.get("status"), "head_seq": closed.seq, "head_hash": closed.hash}
+            update={
+                "status": closed.payload_as(CaseClosed).status,
+                "head_seq": closed.seq,
+                "head_hash": closed.hash,
+            }
         )
         write_meta(case.dir, case.meta)
     return {"status": final.status}

@@ -41,12 +41,12 @@ def _step_records(entries: Sequence[LedgerEntry], state: CaseState) -> list[Step
     analyses: dict[str, str] = {}
     for entry in entries:
         if entry.kind == LedgerKind.ANALYSIS:
-            a = AnalysisRecorded.model_validate(entry.data)
+            a = entry.payload_as(AnalysisRecorded)
             analyses[a.proposal_id] = f"{a.verdict} ({a.confidence:.2f}): {a.summary} (ledger #{entry.seq})"
         if entry.kind == LedgerKind.PROPOSAL:
-            proposals[entry.seq] = (ProposalRecorded.model_validate(entry.data), entry.seq)
+            proposals[entry.seq] = (entry.payload_as(ProposalRecorded), entry.seq)
         elif entry.kind == LedgerKind.DECISION:
-            d = DecisionRecorded.model_validate(entry.data)
+            d = entry.payload_as(DecisionRecorded)
             decisions[d.proposal_seq] = (d, entry.seq)
     records = []
     for seq, (p, _) in sorted(proposals.items()):
@@ -77,7 +77,7 @@ def _host_keys(entries: Sequence[LedgerEntry]) -> list[HostKeyRecord]:
     out = []
     for entry in entries:
         if entry.kind == LedgerKind.HOST_KEY:
-            d = HostKeyDecided.model_validate(entry.data)
+            d = entry.payload_as(HostKeyDecided)
             out.append(
                 HostKeyRecord(
                     host=d.host,

@@ -13,6 +13,7 @@ from agent.case.entry import LedgerEntry
 from agent.case.payloads import (
     AnalysisRecorded,
     AnalysisVerdict,
+    ExecutionFinished,
     ExecutionStarted,
     LedgerKind,
     ObservationRecorded,
@@ -89,12 +90,12 @@ def reach_in_ledger(entries: Sequence[LedgerEntry]) -> Reach:
     runs: list[tuple[str, str | None, str]] = []
     for entry in entries:
         if entry.kind == LedgerKind.EXECUTION_STARTED:
-            hosts[entry.seq] = ExecutionStarted.model_validate(entry.data).host
+            hosts[entry.seq] = entry.payload_as(ExecutionStarted).host
         elif entry.kind == LedgerKind.EXECUTION_FINISHED:
-            started = entry.data.get("started_seq")
-            runs.append((hosts.get(started, "?") if isinstance(started, int) else "?", None, ""))
+            started = entry.payload_as(ExecutionFinished).started_seq
+            runs.append((hosts.get(started, "?"), None, ""))
         elif entry.kind == LedgerKind.OBSERVATION:
-            obs = ObservationRecorded.model_validate(entry.data)
+            obs = entry.payload_as(ObservationRecorded)
             if obs.started_seq is not None and obs.started_seq in hosts:
                 runs.append((hosts[obs.started_seq], obs.error, obs.message))
     return reach_of(runs)
@@ -115,7 +116,7 @@ def model_verdicts(entries: Sequence[LedgerEntry], status: CaseStatus) -> list[M
     out = []
     for entry in entries:
         if entry.kind == LedgerKind.ANALYSIS:
-            a = AnalysisRecorded.model_validate(entry.data)
+            a = entry.payload_as(AnalysisRecorded)
             out.append(
                 ModelVerdict(
                     proposal_id=a.proposal_id,
