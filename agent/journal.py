@@ -126,6 +126,12 @@ class Journal:
         """The recorded decision on a proposal."""
         return self.find(f"decision:{proposal_seq}")
 
+    def decision_at(self, seq: int) -> LedgerEntry | None:
+        """The decision entry at this seq (None when that seq is not a decision)."""
+        with self._lock:
+            entry = self.approvals_by_seq.get(seq)
+        return entry if entry is not None and entry.kind == LedgerKind.DECISION else None
+
     def runs(
         self, decision_seq: int, host: str, item: str | None
     ) -> tuple[LedgerEntry | None, LedgerEntry | None]:

@@ -211,5 +211,4 @@ def drive(
                 except ApprovalUnavailableError:
                     return RunOutcome(state=None, paused=True)
                 decision = record_decision(ctx.journal, request.proposal, answer, approver=ctx.approver)
-            resume = Answer(verdict=decision.verdict, args=decision.args, reason=decision.reason)
-            payload = Command(resume=resume.model_dump(mode="json"))
+            payload = Command(resume=decision.ledger_seq)  # approve reads the decision at this seq

@@ -342,7 +342,7 @@ def _resumed(
         # nothing may follow case_closed (`audit verify` fails entries after the closed head).
         return session
     pending = _unfinished_start(session.ctx.journal)
-    session.ctx.journal.case.record(
+    session.ctx.journal.record(
         Resumed(last_seq=case.ledger.head_seq, reason=reason, pending_started_seq=pending), actor=approver
     )
     return session

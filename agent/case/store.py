@@ -9,12 +9,13 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
+from agent.case.entry import LedgerEntry
 from agent.case.errors import CaseError, CaseNotFoundError
 from agent.case.evidence import EVIDENCE_DIR, EvidenceStore
 from agent.case.fsutil import fsync_dir
 from agent.case.ledger import LEDGER_FILE, Ledger
 from agent.case.meta import META_FILE, CaseMeta, check_case_id, new_case_id, read_meta, write_meta
-from agent.case.payloads import CaseClosed, CaseOpened, CaseSettings, ClosedStatus, Payload
+from agent.case.payloads import CaseClosed, CaseOpened, CaseSettings, ClosedStatus
 from agent.case.tail import read_tail
 from playbooks import CaseWindow
 from tools.settings import data_dir
@@ -43,16 +44,16 @@ class Case:
         """The case id."""
         return self.meta.id
 
-    def record(self, payload: Payload, *, actor: str) -> int:
-        """Append one entry to the ledger; returns its seq."""
-        return self.ledger.append(payload, actor=actor).seq
+    def close(self, status: ClosedStatus = "closed", *, actor: str, reason: str = "") -> CaseMeta:
+        """Record case_closed, then store the ledger head in case.json (the graph records it through its
+        journal and calls `mark_closed`; this is for cases closed outside a run)."""
+        return self.mark_closed(self.ledger.append(CaseClosed(status=status, reason=reason), actor=actor))
 
-    def close(self, status: ClosedStatus = "closed", *, actor: str,
-              reason: str = "") -> CaseMeta:
-        """Record case_closed, then store the ledger head in case.json (so truncation is detectable)."""
-        entry = self.ledger.append(CaseClosed(status=status, reason=reason), actor=actor)
+    def mark_closed(self, closed: LedgerEntry) -> CaseMeta:
+        """Store a recorded case_closed entry as the head in case.json (so a cut tail is detectable)."""
         self.meta = self.meta.model_copy(update={
-            "status": status, "closed_at": datetime.now(UTC), "head_seq": entry.seq, "head_hash": entry.hash,
+            "status": closed.payload_as(CaseClosed).status, "closed_at": datetime.now(UTC),
+            "head_seq": closed.seq, "head_hash": closed.hash,
         })
         write_meta(self.dir, self.meta)
         return self.meta
@@ -138,7 +139,7 @@ class CaseStore:
             raise CaseError(f"cannot create a case in {self.root}: {exc.strerror or exc}") from exc
         ledger = Ledger.open(case_dir / LEDGER_FILE, cid, create=True)
         case = Case(case_dir, meta, ledger)
-        case.record(CaseOpened(playbook_id=playbook_id, target=target, approver=approver,
+        ledger.append(CaseOpened(playbook_id=playbook_id, target=target, approver=approver,
                                inputs=inputs or {}, window=window, settings=settings), actor=actor)
         return case
 

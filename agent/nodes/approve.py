@@ -5,15 +5,17 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from agent.approval import Answer, ApprovalRequest
+from agent.approval import ApprovalRequest
+from agent.case.entry import LedgerEntry
+from agent.case.payloads import DecisionRecorded
 from agent.context import RunContext
-from agent.decisions import record_decision, recorded_decision
+from agent.journal import Journal
 from agent.nodes.common import CaseUpdate, current_step
-from agent.state import CaseState, StepStatus
+from agent.state import CaseState, Decision, Proposal, StepStatus
 
 
 def approve(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:
-    """Interrupt with the proposal; on resume, the decision recorded in the ledger is the one that counts."""
+    """Interrupt with the proposal; the runner records the decision, then resumes with its ledger seq."""
     ctx = runtime.context
     proposal = state.proposal
     if proposal is None:
@@ -26,15 +28,24 @@ def approve(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:
         proposal=proposal,
     )
     resumed = interrupt(request.model_dump(mode="json"))
-    # The runner records the decision before resuming: the ledger entry, not the resume value, counts.
-    decision = recorded_decision(ctx.journal, proposal)
-    if decision is None:
-        decision = record_decision(
-            ctx.journal, proposal, Answer.model_validate(resumed), approver=ctx.approver
-        )
+    decision = _resumed_decision(ctx.journal, proposal, resumed)
     update: CaseUpdate = {"decision": decision}
     if not proposal.followup:
         status: dict[str, StepStatus] = {"deny": "denied", "skip": "skipped", "abort": "aborted"}
         update["own_call_done"] = True
         update["step_status"] = status.get(decision.verdict)
     return update
+
+
+def _resumed_decision(journal: Journal, proposal: Proposal, resumed: object) -> Decision:
+    """The recorded decision the graph was resumed with: the seq of its ledger entry. A resume value that is
+    no seq (the answer itself, as runners before the seq sent it, kept in an older checkpoint) stands for the
+    decision recorded on the proposal, which those runners also wrote before resuming."""
+    entry: LedgerEntry | None
+    if isinstance(resumed, int) and not isinstance(resumed, bool):
+        entry = journal.decision_at(resumed)
+    else:
+        entry = journal.decision(proposal.ledger_seq)
+    if entry is None or entry.payload_as(DecisionRecorded).proposal_seq != proposal.ledger_seq:
+        raise RuntimeError(f"resumed without a recorded decision on proposal {proposal.id} ({resumed!r})")
+    return Decision.from_entry(entry, proposal.id)

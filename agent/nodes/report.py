@@ -6,7 +6,6 @@ import hashlib
 
 from langgraph.runtime import Runtime
 
-from agent.case.meta import write_meta
 from agent.case.payloads import CaseClosed, NoteRecorded, ReportWritten
 from agent.context import RunContext
 from agent.nodes.common import CaseUpdate
@@ -24,23 +23,16 @@ def report(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:
     if ctx.journal.find("report") is None:
         _write_and_record(ctx, final)
     ctx.crash.reached("report:recorded")
-    if ctx.journal.find("case_closed") is None:
-        case.close(
-            "aborted" if final.status == "aborted" else "closed",
-            actor=ctx.approver,
-            reason="aborted by the approver" if final.status == "aborted" else "playbook completed",
-        )
-    elif case.meta.head_seq is None:  # closed in the ledger before a crash, case.json not yet updated
-        closed = ctx.journal.find("case_closed")
-        assert closed is not None
-        case.meta = case.meta.model_copy(
-            update={
-                "status": closed.payload_as(CaseClosed).status,
-                "head_seq": closed.seq,
-                "head_hash": closed.hash,
-            }
-        )
-        write_meta(case.dir, case.meta)
+    aborted = final.status == "aborted"
+    closed = ctx.journal.record(  # after a crash: the case_closed already recorded, not a second one
+        CaseClosed(
+            status="aborted" if aborted else "closed",
+            reason="aborted by the approver" if aborted else "playbook completed",
+        ),
+        actor=ctx.approver,
+    )
+    if case.meta.head_seq is None:  # not yet in case.json (a crash may have come between the two)
+        case.mark_closed(closed)
     return {"status": final.status}
 
 

@@ -23,17 +23,19 @@ from tests.support import cli
 def run_step(case: Case, output: bytes, *, tool: str = "list_processes", host: str = "web01") -> int:
     """Record one proposal -> approval -> execution -> result -> finding; returns the finish seq."""
     proposal = ProposalRecorded(tool=tool, args={"user": "root"}, host=host, rationale="look")
-    p = case.record(proposal, actor="model")
-    d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
-    s = case.record(ExecutionStarted(decision_seq=d, proposal_seq=p, tool=tool, host=host,
-                                     args={"user": "root"}), actor="system")
+    p = case.ledger.append(proposal, actor="model").seq
+    d = case.ledger.append(
+        DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice"
+    ).seq
+    s = case.ledger.append(ExecutionStarted(decision_seq=d, proposal_seq=p, tool=tool, host=host,
+                                            args={"user": "root"}), actor="system").seq
     ref = case.evidence.put(output)
-    f = case.record(ExecutionFinished(
+    f = case.ledger.append(ExecutionFinished(
         started_seq=s, tool=tool, host=host, host_key_fingerprint="SHA256:abc",
         argv=("ps", "-eo", "pid,comm"), exit_status=0, output_sha256=ref.sha256, bytes=ref.size,
-        truncated=False, evidence=ref.relpath, duration_s=0.05), actor="system")
-    case.record(FindingRecorded(name="suspicious_process", value="kworkerd", evidence=(ref.sha256,),
-                                source_seq=f), actor="system")
+        truncated=False, evidence=ref.relpath, duration_s=0.05), actor="system").seq
+    case.ledger.append(FindingRecorded(name="suspicious_process", value="kworkerd", evidence=(ref.sha256,),
+                                       source_seq=f), actor="system")
     return f
 
 

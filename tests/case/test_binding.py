@@ -27,16 +27,16 @@ def _start(
     item: str | None = None,
     host: str = "web01",
 ) -> int:
-    return case.record(
+    return case.ledger.append(
         ExecutionStarted(decision_seq=d, proposal_seq=p, tool=tool, host=host, args=args, item=item),
         actor="system",
-    )
+    ).seq
 
 
 def _approved(
     case: Case, *, verdict: str = "approve", args: dict[str, JsonValue] | None = None, fanout: bool = False
 ) -> tuple[int, int]:
-    p = case.record(
+    p = case.ledger.append(
         ProposalRecorded(
             tool="search_logs",
             args={"pattern": "Failed", "path": "/var/log/auth.log"},
@@ -46,11 +46,11 @@ def _approved(
             item_args={k: {"pattern": "Failed", **v} for k, v in ITEMS.items()} if fanout else None,
         ),
         actor="model",
-    )
-    d = case.record(
+    ).seq
+    d = case.ledger.append(
         DecisionRecorded(proposal_seq=p, verdict=verdict, approver="alice", args=args),  # type: ignore[arg-type]
         actor="alice",
-    )
+    ).seq
     return p, d
 
 

@@ -71,8 +71,8 @@ def test_a_case_dir_that_is_a_file_is_one_line(tmp_path: Path) -> None:
 def test_entries_after_the_closed_head_fail(cases_root: Path) -> None:
     case_dir = make_case(cases_root)
     with CaseStore(cases_root).open(case_dir.name) as case:
-        case.record(NoteRecorded(text="added after the close"), actor="mallory")
-        case.record(NoteRecorded(text="and another"), actor="mallory")
+        case.ledger.append(NoteRecorded(text="added after the close"), actor="mallory")
+        case.ledger.append(NoteRecorded(text="and another"), actor="mallory")
     report = verify(case_dir)
     assert not report.ok and report.problem is not None and report.problem.seq == 13
     assert report.problem.reason == (
@@ -82,10 +82,12 @@ def test_entries_after_the_closed_head_fail(cases_root: Path) -> None:
 
 
 def _started(case: Case) -> int:
-    p = case.record(ProposalRecorded(tool="list_processes", args={}, host="web01"), actor="model")
-    d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
-    return case.record(ExecutionStarted(decision_seq=d, proposal_seq=p, tool="list_processes", host="web01",
-                                        args={}), actor="system")
+    p = case.ledger.append(ProposalRecorded(tool="list_processes", args={}, host="web01"), actor="model").seq
+    d = case.ledger.append(
+        DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice"
+    ).seq
+    started = ExecutionStarted(decision_seq=d, proposal_seq=p, tool="list_processes", host="web01", args={})
+    return case.ledger.append(started, actor="system").seq
 
 
 def test_a_run_whose_failure_is_an_observation_is_not_pending(cases_root: Path) -> None:
@@ -94,7 +96,7 @@ def test_a_run_whose_failure_is_an_observation_is_not_pending(cases_root: Path) 
         failure = ObservationRecorded(
             tool="list_processes", error="HostUnreachableError", message="refused", started_seq=s
         )
-        case.record(failure, actor="system")
+        case.ledger.append(failure, actor="system")
         pending = _started(case)  # this one was cut short: still pending
     report = verify(case.dir)
     assert report.ok, report.problem

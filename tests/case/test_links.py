@@ -23,7 +23,9 @@ def _open(root: Path) -> Case:
 
 
 def _propose(case: Case) -> int:
-    return case.record(ProposalRecorded(tool="list_processes", args={}, host="web01"), actor="model")
+    return case.ledger.append(
+        ProposalRecorded(tool="list_processes", args={}, host="web01"), actor="model"
+    ).seq
 
 
 def _start(
@@ -35,7 +37,7 @@ def _start(
     host: str = "web01",
     args: dict[str, str] | None = None,
 ) -> int:
-    return case.record(
+    return case.ledger.append(
         ExecutionStarted(
             decision_seq=decision_seq,
             proposal_seq=proposal_seq,
@@ -45,12 +47,12 @@ def _start(
             reexecution=reexecution,
         ),
         actor="system",
-    )
+    ).seq
 
 
 def _finish(case: Case, started_seq: int, output: bytes = b"ok\n", *, host: str = "web01") -> int:
     ref = case.evidence.put(output)
-    return case.record(
+    return case.ledger.append(
         ExecutionFinished(
             started_seq=started_seq,
             tool="list_processes",
@@ -64,7 +66,7 @@ def _finish(case: Case, started_seq: int, output: bytes = b"ok\n", *, host: str 
             duration_s=0.0,
         ),
         actor="system",
-    )
+    ).seq
 
 
 def test_execution_without_any_decision_is_flagged(cases_root: Path) -> None:
@@ -79,9 +81,9 @@ def test_execution_without_any_decision_is_flagged(cases_root: Path) -> None:
 def test_execution_under_a_denied_decision_is_flagged(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(
+        d = case.ledger.append(
             DecisionRecorded(proposal_seq=p, verdict="deny", approver="alice", reason="no"), actor="alice"
-        )
+        ).seq
         bad = _start(case, d, p)
     report = verify(case.dir)
     assert report.problem is not None and report.problem.seq == bad
@@ -91,9 +93,9 @@ def test_execution_under_a_denied_decision_is_flagged(cases_root: Path) -> None:
 def test_approval_of_another_proposal_does_not_count(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p1, p2 = _propose(case), _propose(case)
-        d1 = case.record(
+        d1 = case.ledger.append(
             DecisionRecorded(proposal_seq=p1, verdict="approve", approver="alice"), actor="alice"
-        )
+        ).seq
         bad = _start(case, d1, p2)
     report = verify(case.dir)
     assert report.problem is not None and report.problem.seq == bad
@@ -102,9 +104,9 @@ def test_approval_of_another_proposal_does_not_count(cases_root: Path) -> None:
 
 def test_decision_must_answer_an_earlier_proposal(cases_root: Path) -> None:
     with _open(cases_root) as case:
-        bad = case.record(
+        bad = case.ledger.append(
             DecisionRecorded(proposal_seq=1, verdict="approve", approver="alice"), actor="alice"
-        )
+        ).seq
     report = verify(case.dir)
     assert report.problem is not None and report.problem.seq == bad
 
@@ -112,7 +114,9 @@ def test_decision_must_answer_an_earlier_proposal(cases_root: Path) -> None:
 def test_reusing_an_approval_needs_the_reexecution_flag(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        d = case.ledger.append(
+            DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice"
+        ).seq
         _finish(case, _start(case, d, p))
         bad = _start(case, d, p)
     report = verify(case.dir)
@@ -123,12 +127,14 @@ def test_reusing_an_approval_needs_the_reexecution_flag(cases_root: Path) -> Non
 def test_reexecution_of_an_unfinished_execution_is_accepted(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(
+        d = case.ledger.append(
             DecisionRecorded(proposal_seq=p, verdict="edit", approver="alice", args={"user": "x"}),
             actor="alice",
-        )
+        ).seq
         first = _start(case, d, p, args={"user": "x"})  # the process died here
-        case.record(Resumed(last_seq=first, reason="restart", pending_started_seq=first), actor="system")
+        case.ledger.append(
+            Resumed(last_seq=first, reason="restart", pending_started_seq=first), actor="system"
+        )
         again = _start(case, d, p, reexecution=True, args={"user": "x"})
         _finish(case, again)
     report = verify(case.dir)
@@ -140,7 +146,9 @@ def test_reexecution_of_an_unfinished_execution_is_accepted(cases_root: Path) ->
 def test_a_start_without_end_or_rerun_is_reported_pending(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        d = case.ledger.append(
+            DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice"
+        ).seq
         first = _start(case, d, p)  # the process died here and the case was never resumed
     report = verify(case.dir)
     assert report.ok, report.problem
@@ -150,7 +158,9 @@ def test_a_start_without_end_or_rerun_is_reported_pending(cases_root: Path) -> N
 def test_reexecution_must_follow_a_resumed_entry(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        d = case.ledger.append(
+            DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice"
+        ).seq
         _start(case, d, p)
         bad = _start(case, d, p, reexecution=True)
     report = verify(case.dir)
@@ -161,7 +171,9 @@ def test_reexecution_must_follow_a_resumed_entry(cases_root: Path) -> None:
 def test_reexecution_of_a_finished_execution_is_flagged(cases_root: Path) -> None:
     with _open(cases_root) as case:
         p = _propose(case)
-        d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        d = case.ledger.append(
+            DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice"
+        ).seq
         _finish(case, _start(case, d, p))
         bad = _start(case, d, p, reexecution=True)
     report = verify(case.dir)
@@ -175,18 +187,20 @@ def test_finish_without_start_and_finding_without_source_are_flagged(cases_root:
     assert report.problem is not None and report.problem.seq == bad
 
     with _open(cases_root) as case:
-        bad = case.record(FindingRecorded(name="x", value=1, source_seq=1), actor="system")
+        bad = case.ledger.append(FindingRecorded(name="x", value=1, source_seq=1), actor="system").seq
     report = verify(case.dir)
     assert report.problem is not None and report.problem.seq == bad
 
 
 def test_one_decision_covers_each_named_host_once_and_no_other(cases_root: Path) -> None:
     with _open(cases_root) as case:
-        p = case.record(
+        p = case.ledger.append(
             ProposalRecorded(tool="list_processes", args={}, host="web01", hosts=("web01", "web02")),
             actor="playbook",
-        )
-        d = case.record(DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice")
+        ).seq
+        d = case.ledger.append(
+            DecisionRecorded(proposal_seq=p, verdict="approve", approver="alice"), actor="alice"
+        ).seq
         for host in ("web01", "web02"):
             _finish(case, _start(case, d, p, host=host), host.encode(), host=host)
         assert verify(case.dir).ok
@@ -201,14 +215,14 @@ def test_an_altered_report_is_flagged(cases_root: Path) -> None:
         md, js = case.dir / "report.md", case.dir / "report.json"
         md.write_text("# report\nfinding: 203.0.113.7\n")
         js.write_text("{}\n")
-        seq = case.record(
+        seq = case.ledger.append(
             ReportWritten(
                 markdown_sha256=hashlib.sha256(md.read_bytes()).hexdigest(),
                 json_sha256=hashlib.sha256(js.read_bytes()).hexdigest(),
                 claims=1,
             ),
             actor="system",
-        )
+        ).seq
     assert verify(case.dir).ok
     md.write_text("# report\nfinding: 198.51.100.1\n")
     report = verify(case.dir)

@@ -70,7 +70,7 @@ def test_entries_after_the_signed_head_fail(cases_root: Path, key: Path) -> None
     case_dir = make_case(cases_root, close=False)
     sign_case(case_dir, load_private_key(key))
     with CaseStore(cases_root).open(case_dir.name) as case:
-        case.record(NoteRecorded(text="later"), actor="alice")
+        case.ledger.append(NoteRecorded(text="later"), actor="alice")
     report = verify(case_dir)
     assert not report.ok and report.problem is not None and report.problem.seq == 12
     assert "entry 12 comes after the head recorded in ledger.sig (seq 11)" in report.problem.reason

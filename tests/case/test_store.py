@@ -54,7 +54,7 @@ def test_reopen_by_id_and_by_path(cases_root: Path) -> None:
     case_dir = make_case(cases_root, steps=1, close=False)
     store = CaseStore(cases_root)
     with store.open(case_dir.name) as case:
-        assert case.record(NoteRecorded(text="back"), actor="alice") == 7
+        assert case.ledger.append(NoteRecorded(text="back"), actor="alice").seq == 7
     assert store.case_dir(str(case_dir)) == case_dir
 
 

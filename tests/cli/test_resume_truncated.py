@@ -104,7 +104,7 @@ def test_a_tail_cut_and_written_again_is_refused(tmp_path: Path) -> None:
     lines = _lines(case_dir)
     _write(case_dir, lines[:-1])
     with CaseStore(case_dir.parent).open(case_dir.name) as case:  # a valid chain, another entry at that seq
-        case.record(NoteRecorded(text="written after the cut"), actor="mallory")
+        case.ledger.append(NoteRecorded(text="written after the cut"), actor="mallory")
     line = _refused(case_dir)
     assert f"the checkpoint's proposal accepted_logins#1 is ledger entry {len(lines)}" in line
     assert "is a note that does not match it" in line
