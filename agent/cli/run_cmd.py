@@ -101,6 +101,30 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     report.set_defaults(func=_report)
 
 
+def _check_recorded(case: str, case_dir: Path, name: str, data: bytes) -> None:
+    """Print a report only as the ledger recorded it: a damaged or altered file is refused, never shown."""
+    import hashlib
+
+    from agent.case.ledger import iter_entries
+    from agent.case.payloads import LedgerKind, ReportWritten
+
+    ledger = iter_entries(case_dir / "ledger.jsonl")
+    written = [e.payload_as(ReportWritten) for e in ledger if e.kind is LedgerKind.REPORT]
+    if not written:
+        raise CliError(
+            f"case {case}: its ledger records no report; `sleuth audit verify {case}`", EXIT_CHECK_FAILED
+        )
+    last = written[-1]
+    recorded = last.markdown_sha256 if name == "report.md" else last.json_sha256
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != recorded:
+        raise CliError(
+            f"case {case}: {name} is not the report the ledger recorded (sha256 {actual[:12]} on disk, "
+            f"{recorded[:12]} recorded); it is not shown; `sleuth audit verify {case}` checks the whole case",
+            EXIT_CHECK_FAILED,
+        )
+
+
 def add_case_options(parser: argparse.ArgumentParser) -> None:
     """Options of every command that opens cases (`sleuth run`, `sleuth tui`): proposer, approver, hosts."""
     parser.add_argument(
@@ -300,7 +324,9 @@ def _report(args: argparse.Namespace) -> int:
             f"case {args.case} has no report yet (is it still open? `sleuth resume {args.case}`)",
             EXIT_CHECK_FAILED,
         )
-    text = path.read_text(encoding="utf-8")
+    data = path.read_bytes()
+    _check_recorded(args.case, case_dir, path.name, data)
+    text = data.decode("utf-8")
     # A report.json written before escaping may hold raw controls: never let them reach the terminal.
     sys.stdout.write(inert_json(text) if args.format == "json" else text)
     return EXIT_OK
