@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
+import os
 import sqlite3
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -157,5 +161,23 @@ def report_error(exc: Exception) -> int:
     return EXIT_INTERNAL
 
 
+def run() -> None:
+    """The `sleuth` program: `main()`, then exit without waiting on a worker thread that is still hung.
+
+    After Ctrl-C a fan-out worker may still sit in a dead host's connect (its call has its own deadline, but
+    the user asked to stop now). Everything the case needs is already durable (ledger fsynced, checkpoints
+    committed), so the process leaves at once instead of letting interpreter shutdown tear down threads that
+    are inside native code (which can abort the process: "terminate called without an active exception").
+    """
+    code = main()
+    if any(t.is_alive() for t in threading.enumerate() if t is not threading.main_thread()):
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

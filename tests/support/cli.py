@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository root: the child runs there, so `agent` imports from this checkout."""
-SLEUTH = (sys.executable, "-c", "import sys; from agent.cli.main import main; sys.exit(main())")
+SLEUTH = (sys.executable, "-c", "from agent.cli.main import run; run()")
 """The argv prefix that runs `sleuth` with this interpreter."""
 
 
