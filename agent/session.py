@@ -16,7 +16,6 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from agent.case.errors import CaseError, CaseIntegrityError, LedgerCorruptError
-from agent.case.fsutil import atomic_write
 from agent.case.integrity import check_chain, check_checkpoints, check_ledger_head, settings_mismatch
 from agent.case.lease import CaseLease, held_while_building
 from agent.case.ledger import LEDGER_FILE, iter_entries
@@ -267,9 +266,9 @@ def open_case(
         inputs=_json_inputs(inputs.values),
         window=window,
         settings=case_settings(spec),
+        files={RUN_FILE: spec.model_dump_json(indent=2).encode() + b"\n"},
     )
     with held_while_building(CaseLease.acquire(case.dir, command=command), case.release) as lease:
-        atomic_write(case.dir / RUN_FILE, spec.model_dump_json(indent=2).encode() + b"\n")
         session = _build(
             case,
             spec,

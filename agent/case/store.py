@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, JsonValue
 from agent.case.entry import LedgerEntry
 from agent.case.errors import CaseError, CaseNotFoundError
 from agent.case.evidence import EVIDENCE_DIR, EvidenceStore
-from agent.case.fsutil import fsync_dir
+from agent.case.fsutil import atomic_write, fsync_dir
 from agent.case.ledger import LEDGER_FILE, Ledger
 from agent.case.meta import META_FILE, CaseMeta, check_case_id, new_case_id, read_meta, write_meta
 from agent.case.payloads import CaseClosed, CaseOpened, CaseSettings, ClosedStatus
@@ -114,8 +115,13 @@ class CaseStore:
 
     def create(self, *, playbook_id: str, target: str, actor: str, approver: str | None = None,
                inputs: dict[str, JsonValue] | None = None, case_id: str | None = None,
-               window: CaseWindow | None = None, settings: CaseSettings | None = None) -> Case:
-        """Create a case directory and record case_opened as the ledger's first entry."""
+               window: CaseWindow | None = None, settings: CaseSettings | None = None,
+               files: Mapping[str, bytes] | None = None) -> Case:
+        """Create a case directory and record case_opened as the ledger's first entry.
+
+        `files` (e.g. run.json) are written, durably, before the ledger: a case whose ledger exists has them,
+        so a process killed just after case_opened leaves a case that resumes.
+        """
         self._check_root()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -135,6 +141,8 @@ class CaseStore:
             meta = CaseMeta(id=cid, playbook_id=playbook_id, target=target, opened_at=datetime.now(UTC),
                             approver=approver)
             write_meta(case_dir, meta)
+            for name, content in (files or {}).items():
+                atomic_write(case_dir / name, content)
         except OSError as exc:  # a full disk, a read-only or unwritable root, a file in the way
             raise CaseError(f"cannot create a case in {self.root}: {exc.strerror or exc}") from exc
         ledger = Ledger.open(case_dir / LEDGER_FILE, cid, create=True)
