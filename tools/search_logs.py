@@ -21,9 +21,10 @@ from tools.logsearch.fields import (
     format_columns,
     format_mismatch,
 )
+from tools.logsearch.linetime import line_time
 from tools.logsearch.render import render_counts, render_coverage, render_matches
 from tools.logsearch.runner import Outcome, SearchPlan, run_files, run_journal
-from tools.logsearch.timestamps import line_time, parse_bound
+from tools.logsearch.timestamps import parse_bound
 from tools.logsearch.window import Tally, Window, window_rows
 from tools.secret_paths import refuse_secret
 from tools.secrets.guard import refuse_content, refuse_located

@@ -15,18 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.types import Interrupt
 from pydantic import BaseModel, JsonValue
 
+from agent.case.checkpoints import STATE_MODULE, checkpoint_serde
 from agent.case.errors import CaseIntegrityError
 from agent.case.payloads import LedgerKind
 from agent.case.store import CHECKPOINTS_FILE
 
-# The state records a checkpoint may revive, as agent.runner's checkpointer allows them (named, not imported:
-# the case store sits below the graph's state).
-_STATE_MODULE = "agent.state"
-_RECORDS = ("CaseState", "Proposal", "Decision", "Execution", "Finding", "StepOutcome")
 _BY_KEY = {"proposal": "Proposal", "decision": "Decision", "executions": "Execution", "findings": "Finding"}
 """State keys holding records with a `ledger_seq`, and the record each holds (a request carries JSON)."""
 
@@ -66,7 +62,7 @@ def _ref(record: str, data: Mapping[str, Any]) -> LedgerRef | None:
 def _walk(value: object, key: str | None, out: list[LedgerRef]) -> None:
     """Collect the refs of every state record in `value` (a checkpoint's channels, a pending write)."""
     if isinstance(value, BaseModel):
-        record = type(value).__name__ if type(value).__module__ == _STATE_MODULE else ""
+        record = type(value).__name__ if type(value).__module__ == STATE_MODULE else ""
         if ref := _ref(record, value.model_dump()):
             out.append(ref)
         return
@@ -121,7 +117,7 @@ def checkpoint_refs(case_dir: Path, thread_id: str) -> list[LedgerRef]:
         raise _damaged(case_dir, str(exc)) from exc
     if row is None:
         return []
-    serde = JsonPlusSerializer(allowed_msgpack_modules=[(_STATE_MODULE, name) for name in _RECORDS])
+    serde = checkpoint_serde()
     refs: list[LedgerRef] = []
     try:
         checkpoint = serde.loads_typed((row[1], row[2]))

@@ -12,6 +12,7 @@ from agent.case.canonical import sha256_hex
 from agent.case.errors import EvidenceError
 from agent.case.fsutil import atomic_write
 from agent.case.payloads import SHA256_PATTERN
+from tools.base import ToolResult
 
 EVIDENCE_DIR = "evidence"
 _SHA256 = re.compile(SHA256_PATTERN)
@@ -85,3 +86,12 @@ class EvidenceStore:
             return h.hexdigest()
         except FileNotFoundError:
             return None
+
+def load_result(store: EvidenceStore, sha256: str) -> ToolResult:
+    """A run's parsed result as stored beside its raw output (content-addressed, hash-checked on read)."""
+    return ToolResult.model_validate_json(store.get(sha256))
+
+
+def result_cells(store: EvidenceStore, sha256: str) -> list[str]:
+    """Every non-empty cell of a stored result's rows as text (values a tool derived, e.g. fingerprints)."""
+    return [str(v) for row in load_result(store, sha256).rows for v in row.values() if v is not None]

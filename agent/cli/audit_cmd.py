@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from agent.approval import printable
+from agent.approval.request import printable
 from agent.case.errors import CaseError, CaseLockedError
 from agent.case.lease import CaseLease
 from agent.case.signing import (

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
-from agent.approval import printable
+from agent.approval.request import printable
 from agent.case.errors import CaseError, CaseIntegrityError
 from agent.cli.boundary import EXIT_INTERNAL as EXIT_INTERNAL  # re-exported: every code importable here
 from agent.cli.boundary import EXIT_LOCAL_IO as EXIT_LOCAL_IO

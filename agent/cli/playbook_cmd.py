@@ -154,7 +154,7 @@ DIR to <case>/fixtures/. A call with no fixture fails the case with ReplayMissEr
 
 
 def _test(args: argparse.Namespace) -> int:
-    from agent.playbook_test import discover, run_case
+    from agent.authoring.replay import discover, run_case
 
     cases = discover(args.targets, args.dirs)
     if not cases:
@@ -169,7 +169,7 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _record(args: argparse.Namespace) -> int:
-    from agent.playbook_record import record_case
+    from agent.authoring.record import record_case
     from playbooks import input_pairs
 
     folder = record_case(

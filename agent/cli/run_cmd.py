@@ -28,8 +28,8 @@ from agent.cli.validate import (
 )
 
 if TYPE_CHECKING:
-    from agent.runner import RunOutcome
-    from agent.session import Session
+    from agent.run.runner import RunOutcome
+    from agent.run.session import Session
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -198,8 +198,8 @@ def _drive(session: Session, ui: str) -> RunOutcome:
         from agent.tui.app import run_tui  # Textual loads only when the TUI is asked for
 
         return run_tui(session)
-    from agent.console import ConsoleApprover
-    from agent.runner import drive
+    from agent.approval.console import ConsoleApprover
+    from agent.run.runner import drive
 
     return drive(session.ctx, ConsoleApprover(), session.initial)
 
@@ -254,7 +254,7 @@ def _absolute_logs(pairs: list[str]) -> list[str]:
 
 def _run(args: argparse.Namespace) -> int:
     from agent.case.store import CaseStore
-    from agent.session import RunSpec, default_approver, open_case, resolve_backend, session_scope
+    from agent.run.session import RunSpec, default_approver, open_case, resolve_backend, session_scope
     from playbooks import describe_window, find_playbook, input_pairs
     from tools.inventory import log_overrides
 
@@ -298,7 +298,7 @@ def _run(args: argparse.Namespace) -> int:
 def _resume(args: argparse.Namespace) -> int:
     from agent.case.meta import read_meta
     from agent.case.store import CaseStore
-    from agent.session import default_approver, reopen_case, session_scope
+    from agent.run.session import default_approver, reopen_case, session_scope
 
     store = CaseStore(args.case_dir)
     meta = read_meta(store.case_dir(args.case))

@@ -10,7 +10,7 @@ import typing
 
 from pydantic import ValidationError
 
-from agent.approval import printable
+from agent.approval.request import printable
 from agent.cli.validate import existing_file, file_to_create, positive_seconds
 from agent.report.jsonsafe import dumps_inert, inert_json
 from tools.base import ToolArgs, ToolContext

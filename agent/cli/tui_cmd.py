@@ -24,7 +24,7 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def _tui(args: argparse.Namespace) -> int:
-    from agent.session import default_approver
+    from agent.run.session import default_approver
     from agent.tui.app import run_home
     from agent.tui.home import HomeOptions
 

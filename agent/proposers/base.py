@@ -7,8 +7,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from agent.analysis import AnalysisAnswer
 from agent.llm.budget import Deadline, ProgressCallback
+from agent.proposers.analysis import AnalysisAnswer
 from playbooks import Step
 
 

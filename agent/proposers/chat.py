@@ -9,12 +9,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ValidationError
 
-from agent.actions import DoneAnswer, answer_adapter
-from agent.analysis import AnalysisAnswer, analysis_adapter, parse_analysis
 from agent.llm.budget import DEFAULT_DEADLINE_S
 from agent.llm.errors import ModelDeadlineError, ModelError
-from agent.prompts import analysis_message, messages_for, system_prompt
+from agent.proposers.actions import DoneAnswer, answer_adapter
+from agent.proposers.analysis import AnalysisAnswer, analysis_adapter, parse_analysis
 from agent.proposers.base import Call, CallBudget, Done, ModelOutputError, ProposerSource, StepView
+from agent.proposers.prompts import analysis_message, messages_for, system_prompt
 from playbooks import Catalogue, Playbook
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from agent.case.entry import LedgerEntry
 from agent.case.errors import CaseError
-from agent.case.evidence import EVIDENCE_DIR, EvidenceStore
+from agent.case.evidence import EVIDENCE_DIR, EvidenceStore, result_cells
 from agent.case.ledger import iter_entries
 from agent.case.payloads import (
     AnalysisRecorded,
@@ -21,13 +21,12 @@ from agent.case.payloads import (
     LedgerKind,
     ProposalRecorded,
 )
-from agent.coverage import StepCoverage, StepDecision, step_coverage
-from agent.executor import result_cells
+from agent.case.state import CaseState
+from agent.report.coverage import StepCoverage, StepDecision, step_coverage
 from agent.report.jsonsafe import dumps_inert
 from agent.report.markdown import render_markdown
 from agent.report.model import CaseVerdict, HostKeyRecord, Report, StepRecord, TimelineEvent
 from agent.report.verdict import case_verdict, found_attack, resolve_skips
-from agent.state import CaseState
 from playbooks import Playbook
 
 

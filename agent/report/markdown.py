@@ -6,8 +6,8 @@ Every value and sentence may carry attacker text: values are inert code spans, s
 
 from __future__ import annotations
 
-from agent.approval import printable
-from agent.coverage import StepCoverage, describe
+from agent.approval.request import printable
+from agent.report.coverage import StepCoverage, describe
 from agent.report.mdsafe import code, text
 from agent.report.model import CaseVerdict, Report
 from agent.report.verdict import needs_review, ranked_values, weights

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re2
 
-from agent.approval import printable
+from agent.approval.request import printable
 
 # Inline punctuation with a meaning in CommonMark or GFM (emphasis, code, links, images, HTML, entities,
 # tables, strikethrough, math); the rest (`(`, `.`, `:`...) is inert without one of these.

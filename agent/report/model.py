@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from agent.case.payloads import AnalysisVerdict
-from agent.coverage import StepCoverage
-from agent.state import Execution, Finding, StepOutcome
+from agent.case.state import Execution, Finding, StepOutcome
+from agent.report.coverage import StepCoverage
 
 CaseStatus = Literal["compromised", "suspicious", "no_evidence", "inconclusive"]
 """The case verdict: inconclusive whenever the evidence that would decide it was not examined."""

@@ -18,7 +18,8 @@ from agent.case.payloads import (
     LedgerKind,
     ObservationRecorded,
 )
-from agent.coverage import StepCoverage, window_text
+from agent.case.state import Execution, Finding
+from agent.report.coverage import StepCoverage, window_text
 from agent.report.model import (
     Basis,
     CaseStatus,
@@ -27,7 +28,6 @@ from agent.report.model import (
     ModelVerdict,
     UndecidedConclusion,
 )
-from agent.state import Execution, Finding
 from playbooks import CaseConclusion, Playbook, StepExamination, conclude, examinations
 from tools.errors import InventoryError, TransportError
 

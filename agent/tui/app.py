@@ -11,8 +11,8 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from agent.runner import RunOutcome
-from agent.session import Session
+from agent.run.runner import RunOutcome
+from agent.run.session import Session
 from agent.tui.case_screen import CaseEnded, CaseScreen
 from agent.tui.home import HomeOptions, HomeScreen
 

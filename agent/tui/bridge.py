@@ -16,7 +16,13 @@ from typing import Any, Generic, TypeVar
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from agent.approval import Answer, ApprovalRequest, ApprovalUnavailableError, ApproverCapabilities, Progress
+from agent.approval.request import (
+    Answer,
+    ApprovalRequest,
+    ApprovalUnavailableError,
+    ApproverCapabilities,
+    Progress,
+)
 from tools.transport.known_hosts import NewHostKey
 
 T = TypeVar("T")

@@ -17,11 +17,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TextArea
 from textual.worker import Worker, WorkerState
 
-from agent.approval import Answer, printable
+from agent.approval.request import Answer, printable
+from agent.case.state import Execution
 from agent.report import read_verdict
-from agent.runner import RunOutcome, drive
-from agent.session import Session
-from agent.state import Execution
+from agent.run.runner import RunOutcome, drive
+from agent.run.session import Session
 from agent.tui.bridge import (
     ApprovalRequested,
     HostKeyRequested,

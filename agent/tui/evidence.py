@@ -14,9 +14,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from agent.case.errors import CaseError
-from agent.case.evidence import EvidenceStore
-from agent.executor import load_result
-from agent.state import Execution
+from agent.case.evidence import EvidenceStore, load_result
+from agent.case.state import Execution
 from agent.tui.text import field, safe
 
 MAX_ROWS = 500

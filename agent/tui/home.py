@@ -19,9 +19,9 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from agent.approval import printable
+from agent.approval.request import printable
 from agent.case.store import CaseStore
-from agent.session import BACKENDS, RunSpec, Session, open_case, reopen_case, resolve_backend
+from agent.run.session import BACKENDS, RunSpec, Session, open_case, reopen_case, resolve_backend
 from agent.tui.case_screen import CaseScreen
 from agent.tui.screens import MODAL_CSS, Dialog, ErrorScreen
 from agent.tui.text import safe

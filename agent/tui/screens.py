@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Static, TextArea
 
-from agent.approval import Answer, ApprovalRequest
+from agent.approval.request import Answer, ApprovalRequest
 from agent.tui.text import args_json, field, proposal_details, safe
 from tools.transport.known_hosts import NewHostKey
 

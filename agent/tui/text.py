@@ -11,7 +11,7 @@ import json
 
 from rich.text import Text
 
-from agent.approval import ApprovalRequest, printable
+from agent.approval.request import ApprovalRequest, printable
 
 
 def safe(value: str, style: str = "") -> Text:

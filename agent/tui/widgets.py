@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import RichLog, Static
 
-from agent.approval import ApprovalRequest
-from agent.state import Finding, StepOutcome
+from agent.approval.request import ApprovalRequest
+from agent.case.state import Finding, StepOutcome
 from agent.tui.text import safe
 
 _MARKS: dict[str, tuple[str, str]] = {

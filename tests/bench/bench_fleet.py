@@ -37,11 +37,11 @@ from typing import Any
 
 import yaml
 
-from agent.approval import Answer, ApprovalRequest
+from agent.approval.request import Answer, ApprovalRequest
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from sandbox import launcher
 from sandbox.errors import SandboxError
 from sandbox.procs import tree_cpu_s

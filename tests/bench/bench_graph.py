@@ -10,13 +10,13 @@ clock starts; rows still go through evidence, extractors and findings) and the m
 and the human (an approver that says `approve` at once).
 
 Variants, measured in the same run, interleaved, median of --reps cases each; every one is
-agent.runner.drive(), the loop `sleuth run` uses, with a different checkpointer:
-- `drive_sqlite`: drive()'s own (the case's SqliteSaver, agent.runner.case_checkpointer), exactly as
+agent.run.runner.drive(), the loop `sleuth run` uses, with a different checkpointer:
+- `drive_sqlite`: drive()'s own (the case's SqliteSaver, agent.case.checkpoints.case_checkpointer), exactly as
   `sleuth run` drives a case.
 - `loop_sqlite_full`: a SqliteSaver made here in WAL mode, synchronous=FULL (SQLite's default: one fsync
   per checkpoint write), instrumented for the cost split (checkpointer calls, ledger appends, evidence
   puts; the rest = graph + nodes + extractors).
-- `loop_sqlite_normal`: the same with synchronous=NORMAL (what agent.runner.case_checkpointer sets).
+- `loop_sqlite_normal`: the same with synchronous=NORMAL (what agent.case.checkpoints.case_checkpointer sets).
 - `loop_memory`: LangGraph's InMemorySaver (same serializer), ledger fsync still on: the baseline that
   shows what the SQLite checkpoint costs.
 (The `loop_` names are kept from when the bench had its own copy of drive()'s loop.)
@@ -44,14 +44,15 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import JsonValue
 
-from agent.approval import Answer, ApprovalRequest, ApproverBase
+from agent.approval.request import Answer, ApprovalRequest, ApproverBase
+from agent.case.checkpoints import checkpoint_serde
+from agent.case.journal import Journal
+from agent.case.state import CaseState
 from agent.case.store import CHECKPOINTS_FILE, Case, CaseStore
-from agent.context import RunContext
-from agent.faults import CrashPlan
-from agent.journal import Journal
+from agent.graph.context import RunContext
+from agent.graph.faults import CrashPlan
 from agent.proposers.guided import GuidedProposer
-from agent.runner import checkpoint_serde, drive
-from agent.state import CaseState
+from agent.run.runner import drive
 from playbooks.catalogue import Catalogue
 from playbooks.runtime import load_playbook
 from tools.base import Row, ToolResult, make_result

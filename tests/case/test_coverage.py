@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from agent.case.evidence import EvidenceStore
-from agent.coverage import StepDecision, coverage_line, coverage_warning, run_coverage, step_coverage
-from agent.state import Execution, StepOutcome
+from agent.case.state import Execution, StepOutcome
+from agent.report.coverage import StepDecision, coverage_line, coverage_warning, run_coverage, step_coverage
 from playbooks.model import Playbook
 from tools.base import ToolResult
 from tools.coverage import Coverage, SourceCoverage

@@ -21,7 +21,7 @@ import yaml
 
 from agent.case.lease import LEASE_FILE, read_holder
 from agent.cli.main import EXIT_USAGE
-from agent.faults import ENV_VAR
+from agent.graph.faults import ENV_VAR
 from playbooks.discovery import find_playbook
 from tests.support.cli import ROOT, SLEUTH, guided_run, sleuth
 

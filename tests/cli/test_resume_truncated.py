@@ -19,7 +19,7 @@ import yaml
 from agent.case.payloads import NoteRecorded
 from agent.case.store import CaseStore
 from agent.cli.main import EXIT_CHECK_FAILED
-from agent.faults import ENV_VAR
+from agent.graph.faults import ENV_VAR
 from playbooks.discovery import find_playbook
 from tests.support.cli import guided_run, sleuth
 

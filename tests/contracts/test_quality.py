@@ -48,8 +48,12 @@ def test_light_imports_do_not_load_heavy_stacks(statement: str, forbidden: list[
     assert proc.stdout.strip() == "[]"
 
 
-def test_the_textual_contract_covers_every_module_of_agent_but_the_cli_and_the_tui() -> None:
+def test_agent_is_packages_only_and_the_layers_name_every_one() -> None:
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
-    (tui,) = [c for c in contracts if "agent.tui" in c.get("forbidden_modules", [])]
-    modules = {f"agent.{m.name}" for m in pkgutil.iter_modules([str(ROOT / "agent")])}
-    assert set(tui["source_modules"]) == modules - {"agent.cli", "agent.tui"}
+    found = list(pkgutil.iter_modules([str(ROOT / "agent")]))
+    assert [m.name for m in found if not m.ispkg] == []
+    packages = {m.name for m in found}
+    (layers,) = [c for c in contracts if c["type"] == "layers"]
+    assert {name.strip() for layer in layers["layers"] for name in layer.split("|")} == packages
+    (textual,) = [c for c in contracts if c.get("forbidden_modules") == ["textual"]]
+    assert set(textual["source_modules"]) == {f"agent.{name}" for name in packages - {"tui"}}

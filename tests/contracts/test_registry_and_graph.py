@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from agent.graph import build_graph
+from agent.graph.build import build_graph
 from tools.base import ToolArgs
 from tools.registry import TOOL_MODULES, all_tools
 

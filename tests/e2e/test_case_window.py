@@ -8,12 +8,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from agent.approval import Answer
+from agent.approval.request import Answer
 from agent.case.ledger import iter_entries
 from agent.case.payloads import CaseOpened, LedgerKind
 from agent.case.store import CaseStore
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from playbooks.discovery import find_playbook
 from playbooks.window import CaseWindow
 from tests.e2e.test_end_to_end import expected_findings, reported

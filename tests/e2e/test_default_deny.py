@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.approval import Answer
+from agent.approval.request import Answer
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from playbooks.discovery import find_playbook
 from tests.support.approvers import ScriptedApprover
 from tests.support.scripted_model import DONE, ScriptedChatModel, analysis, call

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.approval import Answer
+from agent.approval.request import Answer
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
-from agent.runner import RunOutcome, drive
-from agent.session import RunSpec, Session, open_case, session_scope
+from agent.run.runner import RunOutcome, drive
+from agent.run.session import RunSpec, Session, open_case, session_scope
 from playbooks.discovery import find_playbook
 from sandbox.findings import ExpectedFindings
 from tests.conftest import SandboxHandle

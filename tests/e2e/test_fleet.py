@@ -16,16 +16,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent.approval import ApproverCapabilities
+from agent.approval.request import ApproverCapabilities
 from agent.case.entry import LedgerEntry
+from agent.case.journal import Journal
 from agent.case.ledger import iter_entries
 from agent.case.payloads import NoteRecorded
+from agent.case.state import CaseState
 from agent.case.store import CaseStore
 from agent.case.verify import verify
-from agent.journal import Journal
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
-from agent.state import CaseState
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from sandbox import launcher
 from sandbox.state import SandboxState
 from tests.conftest import sandbox_skip_reason

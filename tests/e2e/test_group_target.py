@@ -12,8 +12,8 @@ import pytest
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from playbooks.discovery import find_playbook
 from sandbox import launcher
 from sandbox.state import SandboxState

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from agent.approval.console import pin_answer
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
-from agent.console import pin_answer
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.session import RunSpec, open_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen, HostKeyScreen
 from playbooks.discovery import find_playbook

@@ -6,10 +6,10 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-from agent.approval import ApprovalRequest, printable
-from agent.console import ConsoleApprover
+from agent.approval.console import ConsoleApprover
+from agent.approval.request import ApprovalRequest, printable
+from agent.case.state import Finding, Proposal
 from agent.report import Report, render_markdown
-from agent.state import Finding, Proposal
 
 HOSTILE = "root\x1b[2J\x1b[1A\u202e\x9bdeny\x07"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.session import RunSpec, open_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen, PassphraseScreen, ReasonScreen
 from playbooks.discovery import find_playbook

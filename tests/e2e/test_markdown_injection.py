@@ -9,10 +9,10 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from agent.approval import printable
+from agent.approval.request import printable
+from agent.case.state import Execution, Finding, StepOutcome
 from agent.report import CaseVerdict, FiredConclusion, ModelVerdict, Report, StepRecord, TimelineEvent
 from agent.report.mdsafe import code, text
-from agent.state import Execution, Finding, StepOutcome
 
 BEACON = "attacker.example"
 # What sshd logs for a chosen user name, a web server for a chosen path: every construct that could go live.

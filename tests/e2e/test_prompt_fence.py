@@ -10,10 +10,10 @@ import pytest
 from langchain_core.messages import BaseMessage
 
 from agent.case.store import CaseStore
-from agent.prompts import END_FENCE, FENCE, step_message
 from agent.proposers.base import StepView
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.proposers.prompts import END_FENCE, FENCE, step_message
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from playbooks.model import Step
 from tests.e2e.test_fanout_refusal import PLAYBOOK as FANOUT
 from tests.support.approvers import ScriptedApprover

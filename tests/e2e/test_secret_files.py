@@ -9,8 +9,8 @@ from pathlib import Path
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from tests.e2e.test_fanout_refusal import PLAYBOOK
 from tests.support.approvers import ScriptedApprover
 

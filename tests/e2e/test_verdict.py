@@ -15,11 +15,11 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from agent.approval.console import ConsoleApprover
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
-from agent.console import ConsoleApprover
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from tests.e2e.verdict_playbook import AUTH, write_playbook
 from tests.support.scripted_model import ScriptedChatModel, analysis, echo_default_call
 

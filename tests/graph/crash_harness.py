@@ -18,7 +18,7 @@ from agent.case.meta import read_meta
 from agent.case.payloads import LedgerKind
 from tests.support import cli
 
-PROMPT_MARKER = "── step"  # agent/console.py prints it once per approval prompt
+PROMPT_MARKER = "── step"  # agent/approval/console.py prints it once per approval prompt
 
 
 @dataclass(frozen=True)

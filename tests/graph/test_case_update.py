@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import get_type_hints
 
-from agent.nodes.common import CaseUpdate
-from agent.state import CaseState
+from agent.case.state import CaseState
+from agent.graph.nodes.common import CaseUpdate
 
 
 def test_case_update_has_every_state_field_and_no_other() -> None:

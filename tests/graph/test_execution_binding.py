@@ -15,16 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from agent.case.checkpoints import checkpoint_serde
 from agent.case.ledger import iter_entries
 from agent.case.payloads import LedgerKind
 from agent.case.store import CHECKPOINTS_FILE
 from agent.case.verify import verify
 from agent.cli.main import EXIT_CHECK_FAILED
-from agent.graph import build_graph, compile_graph
-from agent.runner import STATE_RECORDS
+from agent.graph.build import build_graph, compile_graph
 from playbooks.discovery import find_playbook
 from tests.support.cli import guided_run, sleuth
 
@@ -48,9 +47,8 @@ def _crash_after_first_decision(home: Path, answer: str) -> Path:
 def _tamper(case_dir: Path, update: Any) -> None:
     """Rewrite the checkpointed state after `approve` with `update(values)`."""
     conn = sqlite3.connect(case_dir / CHECKPOINTS_FILE, check_same_thread=False)
-    allowed = [("agent.state", name) for name in STATE_RECORDS]
     try:
-        saver = SqliteSaver(conn, serde=JsonPlusSerializer(allowed_msgpack_modules=allowed))
+        saver = SqliteSaver(conn, serde=checkpoint_serde())
         app = compile_graph(build_graph(total_steps=5, followups=False), saver)
         config: Any = {"configurable": {"thread_id": case_dir.name}}
         values = app.get_state(config).values

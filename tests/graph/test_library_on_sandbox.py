@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from agent.case.store import CaseStore
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from playbooks.discovery import find_playbook
 from sandbox.findings import ExpectedFindings
 from tests.support.approvers import ScriptedApprover

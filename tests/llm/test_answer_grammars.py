@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from agent.actions import answer_schema
 from agent.llm.local import LocalChatModel
+from agent.proposers.actions import answer_schema
 from agent.proposers.base import StepView
 from playbooks.catalogue import Catalogue
 from playbooks.model import Followup, Step

@@ -14,8 +14,8 @@ from collections.abc import Callable
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agent.console import ConsoleApprover
-from agent.events import RunEvents
+from agent.approval.console import ConsoleApprover
+from agent.graph.events import RunEvents
 from agent.llm.budget import Deadline, GenerationProgress
 from agent.llm.errors import ModelDeadlineError
 from agent.llm.local import LocalChatModel

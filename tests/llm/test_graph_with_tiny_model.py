@@ -10,8 +10,8 @@ from agent.case.payloads import ProposalRecorded
 from agent.case.store import CaseStore
 from agent.case.verify import verify
 from agent.llm.local import LocalChatModel
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from playbooks.allowance import check_proposal
 from playbooks.catalogue import Catalogue
 from playbooks.discovery import find_playbook

@@ -21,7 +21,7 @@ from agent.llm.info import WEIGHTS_MODES
 from agent.llm.local import LocalChatModel, load_local_model
 from agent.llm.messages import ChatTurn
 from agent.llm.quant import Int8Linear, quantize_int8, weight_footprint
-from agent.session import RunSpec
+from agent.run.session import RunSpec
 from tests.llm.schemas import ACTION, RESPONSE_FORMAT
 from tests.support.cli import sleuth
 

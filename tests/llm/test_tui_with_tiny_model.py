@@ -10,7 +10,7 @@ from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
 from agent.llm.local import LocalChatModel
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.session import RunSpec, open_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen
 from playbooks.discovery import find_playbook

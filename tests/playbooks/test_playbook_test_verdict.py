@@ -9,8 +9,8 @@ import yaml
 
 from agent.case.store import CaseStore
 from agent.cli.main import main
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from tests.e2e.verdict_playbook import AUTH, write_playbook
 from tests.support.approvers import ScriptedApprover
 

@@ -38,6 +38,7 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from agent.approval.console import ConsoleApprover
 from agent.case.binding import binding_problem
 from agent.case.entry import LedgerEntry
 from agent.case.ledger import iter_entries
@@ -51,9 +52,8 @@ from agent.case.payloads import (
 )
 from agent.case.store import CaseStore
 from agent.case.verify import verify
-from agent.console import ConsoleApprover
-from agent.runner import drive
-from agent.session import RunSpec, open_case, read_run_spec, session_scope
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, read_run_spec, session_scope
 from playbooks.allowance import check_proposer_call
 from playbooks.binding import BoundInputs, resolve_args
 from playbooks.catalogue import Catalogue

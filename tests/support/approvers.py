@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from agent.approval import Answer, ApprovalRequest
+from agent.approval.request import Answer, ApprovalRequest
 
 
 class ScriptedApprover:

@@ -11,7 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from textual.pilot import Pilot
 
 from agent.case.store import CaseStore
-from agent.session import RunSpec, Session, open_case, session_scope
+from agent.run.session import RunSpec, Session, open_case, session_scope
 from playbooks.discovery import find_playbook
 
 HOST = "sandbox-01"

@@ -13,8 +13,8 @@ from textual.widgets import Input, Static, TextArea
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
-from agent.runner import drive
-from agent.session import reopen_case, session_scope
+from agent.run.runner import drive
+from agent.run.session import reopen_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen, EditArgsScreen, ErrorScreen, ReasonScreen
 from agent.tui.widgets import FindingsPanel, StatusLine, StepList

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.widgets import TextArea
 
 from agent.case.store import CaseStore
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.session import RunSpec, open_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen
 from agent.tui.widgets import ActivityLog, StatusLine

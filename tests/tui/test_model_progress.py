@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from agent.case.store import CaseStore
 from agent.llm.openai_compat import OpenAICompatChatModel
-from agent.session import RunSpec, open_case, session_scope
+from agent.run.session import RunSpec, open_case, session_scope
 from agent.tui.app import make_app
 from agent.tui.screens import ApprovalScreen
 from agent.tui.widgets import ActivityLog, StatusLine

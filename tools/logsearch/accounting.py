@@ -10,8 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from tools.coverage import Coverage, CoverageStatus, SourceCoverage
+from tools.logsearch.linetime import line_time
 from tools.logsearch.sources import LogFile
-from tools.logsearch.timestamps import iso, line_time
+from tools.logsearch.timestamps import iso
 from tools.logsearch.window import Tally, Window
 
 Clock = Callable[[str, bytes, datetime], tuple[datetime | None, bool]]

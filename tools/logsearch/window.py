@@ -10,7 +10,8 @@ from tools.base import Row
 from tools.logsearch.dialect import CompiledPattern
 from tools.logsearch.engines import Match
 from tools.logsearch.fields import LineReader, parsed_columns
-from tools.logsearch.timestamps import iso, line_time
+from tools.logsearch.linetime import line_time
+from tools.logsearch.timestamps import iso
 
 
 @dataclass(frozen=True)

@@ -15,23 +15,23 @@ import yaml
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
+from agent.approval.credentials import CredentialPrompts
 from agent.case.errors import CaseError, CaseIntegrityError, LedgerCorruptError
 from agent.case.integrity import check_chain, check_checkpoints, check_ledger_head, settings_mismatch
+from agent.case.journal import Journal
 from agent.case.lease import CaseLease, held_while_building
 from agent.case.ledger import LEDGER_FILE, iter_entries
 from agent.case.meta import read_meta
 from agent.case.payloads import CaseOpened, CaseSettings, ExecutionStarted, LedgerKind, Resumed
+from agent.case.state import CaseState
 from agent.case.store import Case, CaseStore
-from agent.context import RunContext, RunSettings
-from agent.credentials import CredentialPrompts
-from agent.executor import Executor, LiveExecutor, RecordingExecutor, ReplayExecutor
-from agent.faults import CrashPlan
-from agent.journal import Journal
+from agent.graph.context import RunContext, RunSettings
+from agent.graph.executor import Executor, LiveExecutor, RecordingExecutor, ReplayExecutor
+from agent.graph.faults import CrashPlan
 from agent.llm.info import WeightsMode
 from agent.proposers.base import Proposer
 from agent.proposers.chat import ChatProposer
 from agent.proposers.guided import GuidedProposer
-from agent.state import CaseState
 from playbooks import CaseWindow, Catalogue, Playbook, bind_inputs, load_playbook, parse_window
 from tools.intel.store import IntelStore
 from tools.inventory import load_inventory

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import yaml
 
+from agent.authoring.replay import FIXTURES_DIR, TEST_FILE, PlaybookTestError, ScriptedApprover, tests_dir
+from agent.case.state import CaseState
 from agent.case.store import CaseStore
-from agent.playbook_test import FIXTURES_DIR, TEST_FILE, PlaybookTestError, ScriptedApprover, tests_dir
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
-from agent.state import CaseState
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 
 APPROVER = "playbook-record"
 

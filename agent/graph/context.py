@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from agent.credentials import CredentialPrompts
-from agent.events import RunEvents
-from agent.executor import Executor
-from agent.faults import CrashPlan
-from agent.journal import Journal
+from agent.approval.credentials import CredentialPrompts
+from agent.case.journal import Journal
+from agent.graph.events import RunEvents
+from agent.graph.executor import Executor
+from agent.graph.faults import CrashPlan
 from agent.proposers.base import Analyst, Proposer
 from playbooks import Catalogue, Playbook
 

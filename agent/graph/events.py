@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from agent.approval import Approver, capabilities_of
+from agent.approval.request import Approver, capabilities_of
 from agent.llm.budget import GenerationProgress
 
 

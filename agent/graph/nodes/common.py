@@ -6,10 +6,8 @@ from typing import Any, TypedDict
 
 from pydantic import JsonValue
 
-from agent.context import RunContext
-from agent.executor import load_result
-from agent.proposers.base import EvidenceExcerpt, StepView
-from agent.state import (
+from agent.case.evidence import load_result
+from agent.case.state import (
     CaseRunStatus,
     CaseState,
     Decision,
@@ -19,6 +17,8 @@ from agent.state import (
     StepOutcome,
     StepStatus,
 )
+from agent.graph.context import RunContext
+from agent.proposers.base import EvidenceExcerpt, StepView
 from playbooks import BoundInputs, BoundValue, CaseWindow, Step
 
 

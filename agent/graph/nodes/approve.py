@@ -5,13 +5,13 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from agent.approval import ApprovalRequest
+from agent.approval.request import ApprovalRequest
 from agent.case.entry import LedgerEntry
+from agent.case.journal import Journal
 from agent.case.payloads import DecisionRecorded
-from agent.context import RunContext
-from agent.journal import Journal
-from agent.nodes.common import CaseUpdate, current_step
-from agent.state import CaseState, Decision, Proposal, StepStatus
+from agent.case.state import CaseState, Decision, Proposal, StepStatus
+from agent.graph.context import RunContext
+from agent.graph.nodes.common import CaseUpdate, current_step
 
 
 def approve(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent.case.payloads import NoteRecorded
-from agent.context import RunContext
-from agent.nodes.common import CaseUpdate, findings_by_name
-from agent.state import CaseState, StepOutcome
+from agent.case.state import CaseState, StepOutcome
+from agent.graph.context import RunContext
+from agent.graph.nodes.common import CaseUpdate, findings_by_name
 from playbooks import condition_holds, condition_text, fanout_items
 
 

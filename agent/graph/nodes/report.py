@@ -7,10 +7,10 @@ import hashlib
 from langgraph.runtime import Runtime
 
 from agent.case.payloads import CaseClosed, NoteRecorded, ReportWritten
-from agent.context import RunContext
-from agent.nodes.common import CaseUpdate
+from agent.case.state import CaseState
+from agent.graph.context import RunContext
+from agent.graph.nodes.common import CaseUpdate
 from agent.report import ReportClaimError, build_report, check_claims, write_report
-from agent.state import CaseState
 
 
 def report(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:

@@ -6,20 +6,18 @@ crash, a pending approval whose decision is already in the ledger is resumed wit
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 from pydantic import BaseModel
 
-from agent.approval import (
+from agent.approval.record import AnswerRejectedError, record_decision, recorded_decision, validate_answer
+from agent.approval.request import (
     Answer,
     ApprovalRequest,
     ApprovalUnavailableError,
@@ -28,15 +26,12 @@ from agent.approval import (
     Progress,
     capabilities_of,
 )
-from agent.case.store import CHECKPOINTS_FILE, Case
-from agent.context import RunContext
-from agent.coverage import coverage_line, coverage_warning, run_coverage
-from agent.decisions import AnswerRejectedError, record_decision, recorded_decision, validate_answer
-from agent.graph import build_graph, compile_graph
+from agent.case.checkpoints import case_checkpointer
+from agent.case.state import CaseState, Execution, Finding, StepOutcome
+from agent.graph.build import build_graph, compile_graph
+from agent.graph.context import RunContext
 from agent.report import read_verdict
-from agent.state import CaseState, Execution, Finding, StepOutcome
-
-STATE_RECORDS = ("CaseState", "Proposal", "Decision", "Execution", "Finding", "StepOutcome")
+from agent.report.coverage import coverage_line, coverage_warning, run_coverage
 
 R = TypeVar("R", bound=BaseModel)
 RunKey = tuple[str, str, str | None]
@@ -51,27 +46,6 @@ class RunOutcome:
     """Final state when the graph reached its end."""
     paused: bool
     """True when no answer could be had (the case stays open and resumable)."""
-
-
-def checkpoint_serde() -> JsonPlusSerializer:
-    """The checkpoints' serializer: only our own state records may be revived (msgpack allowlist)."""
-    return JsonPlusSerializer(allowed_msgpack_modules=[("agent.state", name) for name in STATE_RECORDS])
-
-
-@contextmanager
-def case_checkpointer(case: Case) -> Iterator[SqliteSaver]:
-    """The case's SqliteSaver (one file per case)."""
-    conn = sqlite3.connect(case.dir / CHECKPOINTS_FILE, check_same_thread=False)
-    # WAL + synchronous=NORMAL: a commit survives a process crash without an fsync of its own (~2-3 ms
-    # less per step, tests/bench/bench_graph.py). After a power loss the newest
-    # checkpoints may roll back; resume then re-runs nodes whose ledger writes are already there, as after
-    # any crash between an entry and its checkpoint: the fsynced ledger stays the record.
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    try:
-        yield SqliteSaver(conn, serde=checkpoint_serde())
-    finally:
-        conn.close()
 
 
 def _ask(approver: Approver, request: ApprovalRequest, ctx: RunContext) -> Answer:

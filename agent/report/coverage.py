@@ -12,9 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.case.evidence import EvidenceStore
-from agent.executor import load_result
-from agent.state import Execution, StepOutcome
+from agent.case.evidence import EvidenceStore, load_result
+from agent.case.state import Execution, StepOutcome
 from playbooks import Playbook
 from tools.coverage import Coverage, CoverageStatus, SourceCoverage, coverage_of
 

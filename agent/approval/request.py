@@ -9,7 +9,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
-from agent.state import Execution, Finding, Proposal, StepOutcome, Verdict
+from agent.case.state import Execution, Finding, Proposal, StepOutcome, Verdict
 from tools.transport.known_hosts import NewHostKey
 
 

@@ -15,22 +15,10 @@ from typing import Protocol
 
 from pydantic import JsonValue, ValidationError
 
-from agent.case.evidence import EvidenceStore
 from tools.base import IntelLookup, ToolContext, ToolResult
 from tools.errors import InvalidToolArgsError, ToolError
 from tools.registry import get_tool
 from tools.targets import Targets
-
-
-def load_result(store: EvidenceStore, sha256: str) -> ToolResult:
-    """A run's parsed result as stored beside its raw output (content-addressed, hash-checked on read)."""
-    return ToolResult.model_validate_json(store.get(sha256))
-
-
-def result_cells(store: EvidenceStore, sha256: str) -> list[str]:
-    """Every non-empty cell of a stored result's rows as text (values a tool derived, e.g. fingerprints)."""
-    return [str(v) for row in load_result(store, sha256).rows for v in row.values() if v is not None]
-
 
 DEFAULT_FANOUT_CONCURRENCY = 16
 """Hosts one step runs on at once unless the executor says otherwise (connections are I/O, not CPU)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from agent.state import CaseState
+from agent.case.state import CaseState
 
 
 def route_after_plan(state: CaseState, total_steps: int) -> Literal["propose", "report"]:

@@ -8,7 +8,7 @@ Crash safety: a run whose execution_finished (or observation) is in the ledger i
 a run whose execution_started is there without an end is re-run under the same recorded approval
 and flagged `reexecution` in the ledger.
 
-Fleet: the hosts run at once (agent/nodes/fanout.py: at most the executor's `fanout_concurrency`), each
+Fleet: the hosts run at once (agent/graph/nodes/fanout.py: at most the executor's `fanout_concurrency`), each
 host's items one after another in its own worker, so a host's connection serves one thread at a time.
 Results keep host order, then item order. A host that cannot be reached (or refuses our key or host key)
 is tried once per step: its remaining items end with the same error, untried, instead of each waiting for
@@ -26,9 +26,11 @@ from datetime import UTC, datetime
 from langgraph.runtime import Runtime
 from pydantic import JsonValue
 
+from agent.approval.record import args_diff_values
 from agent.case.binding import binding_problem
 from agent.case.entry import LedgerEntry
 from agent.case.errors import ExecutionRefusedError
+from agent.case.evidence import load_result
 from agent.case.payloads import (
     DecisionRecorded,
     ExecutionFinished,
@@ -36,12 +38,11 @@ from agent.case.payloads import (
     NoteRecorded,
     ObservationRecorded,
 )
-from agent.context import RunContext
-from agent.decisions import args_diff_values
-from agent.executor import fanout_concurrency, load_result
-from agent.nodes.common import CaseUpdate
-from agent.nodes.fanout import FanOutStoppedError, fan_out
-from agent.state import CaseState, Decision, Execution, Proposal
+from agent.case.state import CaseState, Decision, Execution, Proposal
+from agent.graph.context import RunContext
+from agent.graph.executor import fanout_concurrency
+from agent.graph.nodes.common import CaseUpdate
+from agent.graph.nodes.fanout import FanOutStoppedError, fan_out
 from tools.base import ToolResult
 from tools.errors import (
     AuthFailedError,

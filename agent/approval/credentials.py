@@ -26,9 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar, cast
 
-from agent.approval import Approver, capabilities_of
+from agent.approval.request import Approver, capabilities_of
+from agent.case.journal import Journal
 from agent.case.payloads import HostKeyDecided, NoteRecorded
-from agent.journal import Journal
 from tools.errors import AuthFailedError
 from tools.transport.known_hosts import NewHostKey
 

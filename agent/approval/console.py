@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from agent.approval import (
+from agent.approval.request import (
     HELP,
     Answer,
     AnswerSyntaxError,

@@ -10,12 +10,12 @@ from langgraph.runtime import Runtime
 from pydantic import JsonValue
 
 from agent.case.payloads import ProposalRecorded, RefusalRecorded
-from agent.context import RunContext
+from agent.case.state import CaseState, Proposal, ProposalSource
+from agent.graph.context import RunContext
+from agent.graph.nodes.common import CaseUpdate, bound_inputs, current_step, findings_by_name, step_view
 from agent.llm.budget import Deadline
-from agent.nodes.common import CaseUpdate, bound_inputs, current_step, findings_by_name, step_view
 from agent.proposers.base import Call, CallBudget, Done, ModelOutputError
 from agent.proposers.guided import GuidedProposer
-from agent.state import CaseState, Proposal, ProposalSource
 from playbooks import (
     CaseWindow,
     PlaybookError,

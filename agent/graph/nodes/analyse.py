@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 from langgraph.runtime import Runtime
 
-from agent.analysis import parse_analysis, value_in_evidence
+from agent.case.evidence import load_result
 from agent.case.payloads import AnalysisRecorded, FindingRecorded, RefusalRecorded
-from agent.context import RunContext
-from agent.executor import load_result
+from agent.case.state import CaseState, Execution, Finding, Proposal
+from agent.graph.context import RunContext
+from agent.graph.nodes.common import CaseUpdate, current_step, step_view
 from agent.llm.budget import Deadline
-from agent.nodes.common import CaseUpdate, current_step, step_view
+from agent.proposers.analysis import parse_analysis, value_in_evidence
 from agent.proposers.base import CallBudget, ModelOutputError
-from agent.state import CaseState, Execution, Finding, Proposal
 from playbooks import extract_findings
 from tools.base import Row
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from langgraph.runtime import Runtime
 
-from agent.context import RunContext
-from agent.nodes.common import CaseUpdate, current_step
-from agent.state import CaseState, StepOutcome
+from agent.case.state import CaseState, StepOutcome
+from agent.graph.context import RunContext
+from agent.graph.nodes.common import CaseUpdate, current_step
 
 
 def advance(state: CaseState, runtime: Runtime[RunContext]) -> CaseUpdate:

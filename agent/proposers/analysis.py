@@ -7,10 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
-from agent.case.evidence import EvidenceStore
+from agent.case.evidence import EvidenceStore, result_cells
 from agent.case.payloads import AnalysisVerdict
-from agent.executor import result_cells
-from agent.state import Execution
+from agent.case.state import Execution
 
 FindingKind = Literal[
     "ipv4",
@@ -27,7 +26,7 @@ FindingKind = Literal[
     "command",
     "other",
 ]
-# Bounds stay at or under 120: xgrammar 0.2.8 fails on larger repetition bounds (see agent/actions.py).
+# Bounds stay at or under 120: xgrammar 0.2.8 fails on larger repetition bounds (see proposers/actions.py).
 Name = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Value = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f]{1,120}$")]
 Summary = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f]{1,120}$")]

@@ -17,13 +17,13 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.approval import Answer, AnswerSyntaxError, ApprovalRequest, ApproverBase, parse_answer
+from agent.approval.request import Answer, AnswerSyntaxError, ApprovalRequest, ApproverBase, parse_answer
 from agent.case.errors import CaseError
+from agent.case.state import CaseState, StepStatus
 from agent.case.store import CaseStore
 from agent.report import CaseStatus, CaseVerdict, ReportClaimError, read_verdict
-from agent.runner import drive
-from agent.session import RunSpec, open_case, session_scope
-from agent.state import CaseState, StepStatus
+from agent.run.runner import drive
+from agent.run.session import RunSpec, open_case, session_scope
 from playbooks import PlaybookError, list_playbooks
 from tools.errors import ToolError
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import JsonValue
 
-from agent.approval import Answer, args_diff
+from agent.approval.request import Answer, args_diff
+from agent.case.journal import Journal
 from agent.case.payloads import DecisionRecorded
-from agent.journal import Journal
-from agent.state import Decision, Proposal
+from agent.case.state import Decision, Proposal
 from playbooks import Catalogue, Playbook, ProposalRejectedError, check_proposal
 
 

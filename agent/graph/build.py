@@ -8,15 +8,16 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Checkpointer
 
-from agent.context import RunContext
-from agent.nodes.advance import advance
-from agent.nodes.analyse import analyse
-from agent.nodes.approve import approve
-from agent.nodes.execute import execute
-from agent.nodes.plan import plan
-from agent.nodes.propose import propose
-from agent.nodes.report import report
-from agent.routes import (
+from agent.case.state import CaseState
+from agent.graph.context import RunContext
+from agent.graph.nodes.advance import advance
+from agent.graph.nodes.analyse import analyse
+from agent.graph.nodes.approve import approve
+from agent.graph.nodes.execute import execute
+from agent.graph.nodes.plan import plan
+from agent.graph.nodes.propose import propose
+from agent.graph.nodes.report import report
+from agent.graph.routes import (
     route_after_advance,
     route_after_analyse,
     route_after_approve,
@@ -24,7 +25,6 @@ from agent.routes import (
     route_after_plan,
     route_after_propose,
 )
-from agent.state import CaseState
 
 
 def build_graph(*, total_steps: int, followups: bool) -> StateGraph[CaseState, RunContext, Any, Any]:

@@ -1,0 +1,1 @@
+"""Playbook authoring: record a live run as fixtures, replay fixtures through the real graph."""

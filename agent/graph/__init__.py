@@ -1,0 +1,1 @@
+"""The investigation graph: its wiring, nodes, edges and run context (executor, events, crash points)."""

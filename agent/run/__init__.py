@@ -1,0 +1,1 @@
+"""Running a case: opening or reopening it (session) and driving its graph until it ends or pauses."""
