@@ -55,6 +55,15 @@ class ConsoleApprover(ApproverBase):
         self._clear_progress()
         self.out.write("\n".join(printable(line) for line in text.split("\n")))
 
+    def _read_line(self) -> str:
+        """One answer line; Ctrl-C there ends the prompt's line first, so what is said next starts its own."""
+        try:
+            return self.stdin.readline()
+        except KeyboardInterrupt:
+            self.out.write("\n")
+            self.out.flush()
+            raise
+
     def _clear_progress(self) -> None:
         if self._transient:
             self.out.write("\r" + " " * self._transient + "\r")
@@ -119,7 +128,7 @@ class ConsoleApprover(ApproverBase):
             " (anything else refuses): "
         )
         self.out.flush()
-        line = self.stdin.readline()
+        line = self._read_line()
         pinned = bool(expected) and line.strip() == expected
         self.out.write(f"   → {'pinned' if pinned else 'refused'}\n")
         return pinned
@@ -132,7 +141,7 @@ class ConsoleApprover(ApproverBase):
             return getpass.getpass(printable(prompt), stream=self.out) or None
         self._write(prompt)
         self.out.flush()
-        line = self.stdin.readline()
+        line = self._read_line()
         self.out.write("\n")
         return line.rstrip("\r\n") or None
 
@@ -142,7 +151,7 @@ class ConsoleApprover(ApproverBase):
         while True:
             self.out.write("   [a]pprove [e]dit [d]eny [s]kip a[b]ort ? ")
             self.out.flush()
-            line = self.stdin.readline()
+            line = self._read_line()
             if not line:
                 raise ApprovalUnavailableError("no answer on stdin (end of input)")
             if line.strip() in ("?", "help", "h"):

@@ -29,6 +29,9 @@ from playbooks import InputBindingError, WindowError, input_pairs, list_playbook
 from tools.errors import InventoryError
 from tools.inventory import load_inventory
 
+TUI = "sleuth tui"
+"""What the lease of a case driven from the home screen names as its driver."""
+
 OPEN_WORKER = "open-case"
 
 
@@ -259,7 +262,7 @@ class HomeScreen(Screen[None]):
                 return
             self.notify(f"opening a case of {form.playbook.stem} on {form.target}…", markup=False)
             spec = self.options.spec(form)
-            self._open(lambda store, approver: open_case(spec, store=store, approver=approver))
+            self._open(lambda store, approver: open_case(spec, store=store, approver=approver, command=TUI))
 
         self.app.push_screen(NewCaseScreen(self.options), filled)
 
@@ -274,7 +277,7 @@ class HomeScreen(Screen[None]):
         if status != "open":
             self.app.push_screen(ReportScreen(self.options.store.case_dir(case_id)))
             return
-        self._open(lambda store, approver: reopen_case(case_id, store=store, approver=approver))
+        self._open(lambda store, approver: reopen_case(case_id, store=store, approver=approver, command=TUI))
 
     def _open(self, opener: Callable[[CaseStore, str], Session]) -> None:
         """Open (or reopen) a case in a worker thread: a local model may load, hosts may be slow."""

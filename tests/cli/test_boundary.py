@@ -171,9 +171,10 @@ def test_ctrl_c_at_a_prompt_pauses_the_case_in_one_line(tmp_path: Path) -> None:
     case_id = ledger.parent.name
     assert child.returncode == EXIT_INTERRUPTED, stderr
     assert "Traceback" not in stderr, stderr
-    last = stderr.rstrip("\n").rsplit("\n", 1)[-1]  # after the prompt it interrupted (no newline there)
+    *before, last = stderr.rstrip("\n").split("\n")  # on a line of its own, not after the prompt
     said = f"sleuth: interrupted; case {case_id} paused; continue with: sleuth resume {case_id}"
-    assert last.endswith(said) and stderr.count("sleuth: ") == 1, stderr
+    assert last == said and stderr.count("sleuth: ") == 1, stderr
+    assert before[-1].endswith("a[b]ort ? ")  # the prompt it interrupted
 
 
 LIBRARY_NOISE = """

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
+from agent.case.lease import read_holder
 from agent.case.ledger import iter_entries
 from agent.case.store import CaseStore
 from agent.case.verify import verify
@@ -30,6 +31,11 @@ def _options(tmp_path: Path) -> HomeOptions:
         backend="guided",
         replay_dir=FIXTURES,
     )
+
+
+def _driver(case_dir: Path) -> str | None:
+    holder = read_holder(case_dir)
+    return holder.command if holder is not None else None
 
 
 def test_a_case_opened_from_the_form_pauses_resumes_from_the_list_and_shows_its_report(
@@ -69,6 +75,8 @@ def test_a_case_opened_from_the_form_pauses_resumes_from_the_list_and_shows_its_
             form.query_one("#until", Input).value = ""
             await pilot.press("ctrl+s")
             await wait_until(pilot, asked)
+            (case_dir,) = (tmp_path / "cases").iterdir()
+            assert _driver(case_dir) == "sleuth tui"
             await pilot.press("a")
             await wait_until(
                 pilot, lambda: asked() and app.screen.request.proposal.step_id == "accepted_logins"
@@ -79,6 +87,7 @@ def test_a_case_opened_from_the_form_pauses_resumes_from_the_list_and_shows_its_
             await wait_until(pilot, lambda: table.row_count == 1 and str(table.get_row_at(0)[4]) == "open")
             await pilot.press("enter")  # resume it
             await wait_until(pilot, asked)
+            assert _driver(case_dir) == "sleuth tui"
             assert app.screen.request.proposal.step_id == "accepted_logins"
             for _ in range(4):
                 await wait_until(pilot, asked)
