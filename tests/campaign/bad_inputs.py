@@ -20,7 +20,7 @@ from typing import Any
 
 from tests.campaign.common import Run, first_line, only_case, sleuth
 from tests.campaign.kills import ANSWERS, Scene
-from tests.support.cli import ROOT
+from tests.support.cli import ROOT, read_hostname_args
 
 INVALID = ROOT / "tests" / "data" / "playbooks_invalid"
 ERROR_LINE = re.compile(r"^sleuth( [a-z ]+)?: error: ")
@@ -61,15 +61,7 @@ def _inventory_run(text: str) -> tuple[Callable[[Path], None], Callable[[Path], 
         (w / "inventory.yaml").write_text(text, encoding="utf-8")
 
     def args(w: Path) -> list[str]:
-        return [
-            "tool",
-            "read_file",
-            "--target",
-            "box",
-            "--inventory",
-            str(w / "inventory.yaml"),
-            "path=/etc/hostname",
-        ]
+        return read_hostname_args(w / "inventory.yaml")
 
     return prepare, args
 

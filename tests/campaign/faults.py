@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.campaign.common import Run, sleuth
+from tests.support.cli import read_hostname_args
 from tests.support.faultproxy import FaultProxy, Kind
 from tests.transport.fault_helpers import client_bytes, proxy_inventory
 from tests.transport.sshd_helpers import NEEDS_SSHD_REASONS, start_quiet_sshd
@@ -67,17 +68,7 @@ RUN_KINDS = ("blackhole", "stall_at_exec")
 
 
 def _tool(inventory: Path) -> list[str]:
-    return [
-        "tool",
-        "read_file",
-        "--target",
-        "box",
-        "--inventory",
-        str(inventory),
-        "path=/etc/hostname",
-        "--timeout",
-        f"{COMMAND_TIMEOUT_S:g}",
-    ]
+    return read_hostname_args(inventory, "--timeout", f"{COMMAND_TIMEOUT_S:g}")
 
 
 def _run(inventory: Path, cases: Path) -> list[str]:

@@ -53,3 +53,10 @@ def guided_run(host: str, inventory: Path, *extra: str) -> list[str]:
         "guided",
         *extra,
     ]
+
+
+def read_hostname_args(inventory: Path, *extra: str, host: str = "box") -> list[str]:
+    """The args of `sleuth tool read_file path=/etc/hostname` on one inventory host, then `extra`: the
+    smallest call that goes through connect, authentication, exec and read."""
+    return ["tool", "read_file", "--target", host, "--inventory", str(inventory), "path=/etc/hostname",
+            *extra]

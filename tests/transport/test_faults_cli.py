@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from sandbox.sshd import SshdProcess
-from tests.support.cli import ROOT, SLEUTH, sleuth
+from tests.support.cli import ROOT, SLEUTH, read_hostname_args, sleuth
 from tests.support.faultproxy import FaultProxy, Kind
 from tests.transport.fault_helpers import client_bytes, proxy_inventory
 
@@ -24,16 +24,7 @@ EXIT_INTERRUPTED = 130
 
 
 def _tool_args(inventory: Path, *extra: str) -> list[str]:
-    return [
-        "tool",
-        "read_file",
-        "--target",
-        "box",
-        "--inventory",
-        str(inventory),
-        "path=/etc/hostname",
-        *extra,
-    ]
+    return read_hostname_args(inventory, *extra)
 
 
 def _one_line_error(stderr: str) -> str:

@@ -44,6 +44,29 @@ def _together(count: int, call: object) -> list[object]:
     return results
 
 
+
+def _fleet_inventory(
+    tmp_path: Path, sshd: SshdProcess, ports: list[int], *, connect_timeout_s: float
+) -> tuple[Path, dict[str, dict[str, object]]]:
+    """An inventory of hosts h0.. on `ports` (proxies in front of `sshd`), sharing one known_hosts file, as a
+    fleet's default has: pinned keys are read while other hosts connect."""
+    known = tmp_path / "known_hosts"
+    known.write_text("".join(known_hosts_line(port, sshd.keys) for port in ports))
+    hosts: dict[str, dict[str, object]] = {
+        f"h{i}": {
+            "address": "127.0.0.1",
+            "port": port,
+            "user": "root",
+            "key_file": str(sshd.keys.client_key),
+            "known_hosts": str(known),
+            "connect_timeout_s": connect_timeout_s,
+        }
+        for i, port in enumerate(ports)
+    }
+    path = tmp_path / "inventory.yaml"
+    path.write_text(yaml.safe_dump({"hosts": hosts}), encoding="utf-8")
+    return path, hosts
+
 def test_threads_asking_for_one_live_host_share_one_connection(
     tmp_path: Path, shared_sshd: SshdProcess
 ) -> None:
@@ -83,21 +106,7 @@ def test_threads_fanning_out_over_many_hosts_open_one_connection_each(
     # 8 hosts (each its own proxy, so its own address), 3 threads per host, all released at once.
     with ExitStack() as stack:
         proxies = [stack.enter_context(FaultProxy("forward", shared_sshd.port)) for _ in range(8)]
-        known = tmp_path / "known_hosts"  # one file for all: pinned keys are read while others connect
-        known.write_text("".join(known_hosts_line(p.port, shared_sshd.keys) for p in proxies))
-        hosts = {
-            f"h{i}": {
-                "address": "127.0.0.1",
-                "port": proxy.port,
-                "user": "root",
-                "key_file": str(shared_sshd.keys.client_key),
-                "known_hosts": str(known),
-                "connect_timeout_s": 10,
-            }
-            for i, proxy in enumerate(proxies)
-        }
-        path = tmp_path / "inventory.yaml"
-        path.write_text(yaml.safe_dump({"hosts": hosts}), encoding="utf-8")
+        path, hosts = _fleet_inventory(tmp_path, shared_sshd, [p.port for p in proxies], connect_timeout_s=10)
         names = [f"h{i % 8}" for i in range(24)]
         calls = iter(names)
         lock = threading.Lock()
@@ -158,21 +167,7 @@ def test_hosts_slow_to_answer_are_waited_for_at_once_not_one_after_another(
     delay, count = 0.6, 8
     proxies = [_SlowBanner(shared_sshd.port, delay) for _ in range(count)]
     try:
-        known = tmp_path / "known_hosts"  # one file for all, as the sandbox and a fleet's default have
-        known.write_text("".join(known_hosts_line(p.port, shared_sshd.keys) for p in proxies))
-        hosts = {
-            f"h{i}": {
-                "address": "127.0.0.1",
-                "port": proxy.port,
-                "user": "root",
-                "key_file": str(shared_sshd.keys.client_key),
-                "known_hosts": str(known),
-                "connect_timeout_s": 20,
-            }
-            for i, proxy in enumerate(proxies)
-        }
-        path = tmp_path / "inventory.yaml"
-        path.write_text(yaml.safe_dump({"hosts": hosts}), encoding="utf-8")
+        path, hosts = _fleet_inventory(tmp_path, shared_sshd, [p.port for p in proxies], connect_timeout_s=20)
         names = iter(hosts)
         lock = threading.Lock()
 
