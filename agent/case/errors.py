@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class CaseError(Exception):
     """The case store could not do what was asked; the message is meant for a responder."""
@@ -50,3 +52,10 @@ def inert(text: str, limit: int = 200) -> str:
     writable by someone other than the responder reading the message.
     """
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)[:limit]
+
+
+def first_problem(exc: ValidationError) -> str:
+    """A file's first validation error as one phrase: where in the document (or `file`), then what."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "file"
+    return f"{where}: {err['msg']}"

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.case.errors import CaseError
+from agent.case.errors import CaseError, first_problem
 from agent.case.fsutil import atomic_write
 from agent.case.payloads import SHA256_PATTERN, ClosedStatus
 
@@ -65,9 +65,7 @@ def read_meta(case_dir: Path) -> CaseMeta:
     except FileNotFoundError as exc:
         raise CaseError(f"{path} is missing") from exc
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "file"
-        raise CaseError(f"{path}: {where}: {err['msg']}") from exc
+        raise CaseError(f"{path}: {first_problem(exc)}") from exc
 
 
 def write_meta(case_dir: Path, meta: CaseMeta) -> None:

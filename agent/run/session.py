@@ -16,7 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
 from agent.approval.credentials import CredentialPrompts
-from agent.case.errors import CaseError, CaseIntegrityError, LedgerCorruptError
+from agent.case.errors import CaseError, CaseIntegrityError, LedgerCorruptError, first_problem
 from agent.case.integrity import check_chain, check_checkpoints, check_ledger_head, settings_mismatch
 from agent.case.journal import Journal
 from agent.case.lease import CaseLease, held_while_building
@@ -108,10 +108,8 @@ def read_run_spec(case_dir: Path) -> RunSpec:
     except OSError as exc:
         raise CaseIntegrityError(f"case {case_dir.name}: cannot read {RUN_FILE}: {exc.strerror}") from exc
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "file"
         raise CaseIntegrityError(
-            f"case {case_dir.name}: {RUN_FILE} is corrupt ({where}: {err['msg']}); refusing to resume"
+            f"case {case_dir.name}: {RUN_FILE} is corrupt ({first_problem(exc)}); refusing to resume"
         ) from exc
 
 
